@@ -1,0 +1,8 @@
+/* The command table: one line per command; each command is in cmd_<name>.c. */
+#include "cli.h"
+#include "commands.h"
+
+const lb_cli_command lb_cli_commands[] = {
+	{"version", "print client (and, when reachable, cluster) versions", lb_cmd_version},
+	{NULL, NULL, NULL},
+};

@@ -1,0 +1,9 @@
+/* Entry points of the commands, one per cmd_<name>.c. */
+#ifndef LB_CLI_COMMANDS_H
+#define LB_CLI_COMMANDS_H
+
+#include "cli.h"
+
+int lb_cmd_version(lb_cli *cli);
+
+#endif
