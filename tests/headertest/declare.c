@@ -1,0 +1,64 @@
+/*
+ * A whole minimal plugin in one translation unit, compiled as strict C99 and as C++ by the
+ * headertest: LB_PLUGIN_DECLARE, lb_plugin_init, a method table and the shortcuts must all
+ * compile cleanly in both languages. C++ plugins wrap the plugin-facing definitions in
+ * extern "C" (see PLUGIN-ABI.md, "Writing a plugin in C++").
+ */
+#include <lifeboat/plugin/sdk.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+LB_PLUGIN_DECLARE("example.com/headertest", "0.0.0");
+
+static int
+ht_init(lb_call *call, const lb_config *config, lb_object_store **self_out)
+{
+	if (lb_config_get(config, "root") == NULL)
+		return lb_set_error(call, LB_EINVAL, "config key \"root\" is required");
+	*self_out = NULL;
+	return 0;
+}
+
+static int
+ht_exists(lb_object_store *self, lb_call *call, const char *bucket, const char *key, int *out)
+{
+	(void) self;
+	(void) bucket;
+	lb_log(call, LB_LOG_DEBUG, "exists %s", key);
+	*out = 0;
+	return 0;
+}
+
+static void
+ht_destroy(lb_object_store *self)
+{
+	(void) self;
+}
+
+static const lb_object_store_methods ht_methods = {
+	LB_OBJECT_STORE_METHODS_HEADER,
+	"example.com/headertest",
+	ht_init,
+	NULL,
+	ht_exists,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	ht_destroy,
+};
+
+int
+lb_plugin_init(lb_registrar *reg)
+{
+	if (!LB_HOST_HAS(register_object_store))
+		return LB_EVERSION;
+	return lb_register_object_store(reg, &ht_methods);
+}
+
+#ifdef __cplusplus
+}
+#endif
