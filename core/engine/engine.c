@@ -1,0 +1,190 @@
+#include "engine.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+
+typedef struct open_location {
+	char *name;
+	lb_location *loc;
+} open_location;
+
+struct lb_engine {
+	lb_cli *cli;
+	lb_settings *settings;
+	lb_plugin_settings psettings;
+	lb_strlist dirs;
+	lb_plugin_override *overrides;
+	lb_plugin_manager *plugins;
+	lb_kube_client *kube;
+	open_location *locations;
+	size_t nlocations;
+	pthread_mutex_t lock;
+};
+
+static int
+derive_plugin_settings(lb_engine *e)
+{
+	const lb_settings *s = e->settings;
+	int error;
+
+	lb_plugin_settings_init(&e->psettings);
+	for (size_t i = 0; i < s->nplugin_dirs; i++)
+		if ((error = lb_strlist_add(&e->dirs, s->plugin_dirs[i])) < 0)
+			return error;
+	if (e->dirs.count == 0 && (error = lb_plugins_default_dirs(&e->dirs)) < 0)
+		return error;
+	e->psettings.dirs = (const char *const *) e->dirs.items;
+	e->psettings.ndirs = e->dirs.count;
+	e->psettings.start_timeout_ms = s->plugin_start_timeout_ms;
+	e->psettings.children = s->plugin_children;
+	e->psettings.limit_ms[LB_CALL_CLASS_META] = s->call_metadata_ms;
+	e->psettings.limit_ms[LB_CALL_CLASS_DATA] = s->call_data_ms;
+	e->psettings.limit_ms[LB_CALL_CLASS_ITEM] = s->call_action_ms;
+	if (s->noverrides) {
+		e->overrides = calloc(s->noverrides, sizeof(*e->overrides));
+		if (!e->overrides)
+			return LB_ENOMEM;
+		for (size_t i = 0; i < s->noverrides; i++) {
+			e->overrides[i].match = s->overrides[i].name;
+			e->overrides[i].start_timeout_ms =
+				s->overrides[i].start_timeout_ms > 0 ? s->overrides[i].start_timeout_ms
+								     : 0;
+			e->overrides[i].children = s->overrides[i].children;
+		}
+		e->psettings.overrides = e->overrides;
+		e->psettings.noverrides = s->noverrides;
+	}
+	return 0;
+}
+
+int
+lb_engine_open(lb_cli *cli, lb_engine **out)
+{
+	lb_engine *e = calloc(1, sizeof(*e));
+	const char *path;
+	int error;
+
+	if (!e)
+		return LB_ENOMEM;
+	pthread_mutex_init(&e->lock, NULL);
+	e->cli = cli;
+	path = cli ? lb_cli_config_path(cli) : NULL;
+	if ((error = lb_settings_load(path, &e->settings)) < 0 ||
+	    (error = derive_plugin_settings(e)) < 0) {
+		lb_engine_close(e);
+		return error;
+	}
+	*out = e;
+	return 0;
+}
+
+void
+lb_engine_close(lb_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->nlocations; i++) {
+		lb_location_close(e->locations[i].loc);
+		free(e->locations[i].name);
+	}
+	free(e->locations);
+	lb_plugins_stop(e->plugins);
+	lb_kube_client_free(e->kube);
+	lb_strlist_dispose(&e->dirs);
+	free(e->overrides);
+	lb_settings_free(e->settings);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+const lb_settings *
+lb_engine_settings(const lb_engine *e)
+{
+	return e->settings;
+}
+
+const lb_plugin_settings *
+lb_engine_plugin_settings(lb_engine *e)
+{
+	return &e->psettings;
+}
+
+int
+lb_engine_plugins(lb_engine *e, lb_plugin_manager **out)
+{
+	int error = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (!e->plugins)
+		error = lb_plugins_start(&e->psettings, &e->plugins);
+	if (error == 0)
+		*out = e->plugins;
+	pthread_mutex_unlock(&e->lock);
+	return error;
+}
+
+const lb_storage_location_cfg *
+lb_engine_location_cfg(lb_engine *e, const char *name)
+{
+	return lb_settings_location(e->settings, name);
+}
+
+int
+lb_engine_location(lb_engine *e, const char *name, lb_location **out)
+{
+	const lb_storage_location_cfg *cfg = lb_settings_location(e->settings, name);
+	lb_plugin_manager *mgr;
+	lb_location *loc = NULL;
+	open_location *grown;
+	lb_call *call;
+	int error;
+
+	if (!cfg)
+		return LB_ENOTFOUND;
+	for (size_t i = 0; i < e->nlocations; i++)
+		if (!strcmp(e->locations[i].name, cfg->name)) {
+			*out = e->locations[i].loc;
+			return 0;
+		}
+	if ((error = lb_engine_plugins(e, &mgr)) < 0)
+		return error;
+	call = lb_call_new(NULL);
+	if (!call)
+		return LB_ENOMEM;
+	error = lb_location_open(mgr, cfg, call, &loc);
+	lb_call_free(call);
+	if (error < 0)
+		return error;
+	grown = realloc(e->locations, (e->nlocations + 1) * sizeof(*grown));
+	if (!grown) {
+		lb_location_close(loc);
+		return LB_ENOMEM;
+	}
+	e->locations = grown;
+	e->locations[e->nlocations].name = strdup(cfg->name);
+	e->locations[e->nlocations++].loc = loc;
+	*out = loc;
+	return 0;
+}
+
+int
+lb_engine_kube(lb_engine *e, lb_kube_client **out)
+{
+	lb_kube_options opts;
+	int error = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (!e->kube) {
+		memset(&opts, 0, sizeof(opts));
+		opts.kubeconfig = e->cli ? e->cli->kubeconfig : NULL;
+		opts.context = e->cli ? e->cli->context : NULL;
+		error = lb_kube_client_new(&opts, &e->kube);
+	}
+	if (error == 0)
+		*out = e->kube;
+	pthread_mutex_unlock(&e->lock);
+	return error;
+}
