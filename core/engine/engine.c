@@ -1,6 +1,8 @@
 #include "engine.h"
 
 #include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,7 @@ struct lb_engine {
 	lb_plugin_override *overrides;
 	lb_plugin_manager *plugins;
 	lb_kube_client *kube;
+	lb_queue *queue;
 	open_location *locations;
 	size_t nlocations;
 	pthread_mutex_t lock;
@@ -91,6 +94,7 @@ lb_engine_close(lb_engine *e)
 		free(e->locations[i].name);
 	}
 	free(e->locations);
+	lb_queue_free(e->queue);
 	lb_plugins_stop(e->plugins);
 	lb_kube_client_free(e->kube);
 	lb_strlist_dispose(&e->dirs);
@@ -187,4 +191,80 @@ lb_engine_kube(lb_engine *e, lb_kube_client **out)
 		*out = e->kube;
 	pthread_mutex_unlock(&e->lock);
 	return error;
+}
+
+int
+lb_engine_queue(lb_engine *e, lb_queue **out)
+{
+	lb_queue_opts o;
+	int error = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (!e->queue) {
+		o.workers = e->settings->queue_workers;
+		o.task_timeout_ms = e->settings->task_timeout_ms;
+		o.state_dir = e->settings->state_dir;
+		error = lb_queue_new(&o, &e->queue);
+		if (error == 0 && o.state_dir)
+			error = lb_queue_recover(o.state_dir, NULL, NULL);
+	}
+	if (error == 0)
+		*out = e->queue;
+	pthread_mutex_unlock(&e->lock);
+	return error;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	(void) sig;
+	got_signal = 1; /* the waiting loop cancels the task */
+}
+
+int
+lb_engine_run_task(lb_engine *e, const lb_task_spec *spec, lb_task_fn fn, void *ud)
+{
+	struct sigaction sa, old_int, old_term;
+	lb_queue *q;
+	lb_task *t;
+	lb_task_phase phase;
+	char err[1024];
+	int error;
+
+	if ((error = lb_engine_queue(e, &q)) < 0)
+		return error;
+	error = lb_queue_register(q, spec->kind, fn, ud);
+	if (error < 0 && error != LB_EEXISTS)
+		return error;
+	if ((error = lb_queue_submit(q, spec, &t)) < 0)
+		return error;
+	got_signal = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	while (!lb_task_phase_final(phase = lb_task_phase_get(t))) {
+		if (got_signal) {
+			got_signal = 0;
+			lb_queue_cancel(q, lb_task_id(t));
+		}
+		usleep(20000);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	lb_task_error(t, err, sizeof(err));
+	lb_task_release(t);
+	switch (phase) {
+	case LB_TASK_SUCCEEDED:
+		return 0;
+	case LB_TASK_CANCELED:
+		return lb_error_set(LB_ECANCELED, "%s", err);
+	case LB_TASK_TIMED_OUT:
+		return lb_error_set(LB_ETIMEDOUT, "%s", err);
+	default:
+		return lb_error_set(LB_ERROR, "%s", err[0] ? err : "task failed");
+	}
 }

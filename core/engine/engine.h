@@ -11,6 +11,7 @@
 #include "kube/kube.h"
 #include "store/location.h"
 #include "supervise/manager.h"
+#include "queue/queue.h"
 
 typedef struct lb_engine lb_engine;
 
@@ -31,5 +32,13 @@ int lb_engine_location(lb_engine *e, const char *name, lb_location **out);
 const lb_storage_location_cfg *lb_engine_location_cfg(lb_engine *e, const char *name);
 /* The Kubernetes client for --kubeconfig/--context (once). */
 int lb_engine_kube(lb_engine *e, lb_kube_client **out);
+
+/* The task queue of this session (workers, timeout and state dir from the settings),
+ * created on first use; interrupted tasks found in the state dir are marked so. */
+int lb_engine_queue(lb_engine *e, lb_queue **out);
+/* Run one task through the queue and wait for it: registers @kind -> @fn if needed,
+ * submits, waits. Returns 0 when it succeeded, else its error (message in lb_error_last).
+ * Ctrl-C (SIGINT/SIGTERM) cancels the task. */
+int lb_engine_run_task(lb_engine *e, const lb_task_spec *spec, lb_task_fn fn, void *ud);
 
 #endif
