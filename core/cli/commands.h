@@ -5,5 +5,6 @@
 #include "cli.h"
 
 int lb_cmd_version(lb_cli *cli);
+int lb_cmd_task(lb_cli *cli);
 
 #endif
