@@ -1,0 +1,513 @@
+/*
+ * One signed S3 request over libcurl, with retries: exponential backoff with full jitter on
+ * connection errors, 5xx, 429 and throttling codes; GETs resume with a Range request after a
+ * broken connection; the final failure becomes one sentence in op->msg.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include "s3_internal.h"
+
+#define RESP_CAP (32 * 1024 * 1024)
+
+void
+lb_s3_req_init(lb_s3_req *r, const char *method, const char *bucket, const char *key)
+{
+	memset(r, 0, sizeof(*r));
+	r->method = method;
+	r->bucket = bucket;
+	r->key = key;
+	r->sink_fd = -1;
+	r->content_length = -1;
+	r->object_size = -1;
+}
+
+void
+lb_s3_req_reset(lb_s3_req *r)
+{
+	free(r->resp);
+	r->resp = NULL;
+	r->resp_len = r->resp_cap = 0;
+}
+
+CURL *
+lb_s3_curl_new(const lb_s3_client *c)
+{
+	(void) c;
+	return curl_easy_init();
+}
+
+static void
+setup_common(const lb_s3_client *c, CURL *h)
+{
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long) c->o.connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) (c->o.stall_timeout_ms / 1000));
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->o.ca_pem) {
+		struct curl_blob blob = {c->o.ca_pem, strlen(c->o.ca_pem), CURL_BLOB_COPY};
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (c->o.insecure_tls) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+int
+lb_s3_url(const lb_s3_client *c, int public_url, const char *bucket, const char *key,
+	  char **url_out, char **host_out, char **canon_uri_out)
+{
+	const char *scheme = public_url ? c->pub_scheme : c->scheme;
+	const char *auth = public_url ? c->pub_authority : c->authority;
+	const char *host = public_url ? c->pub_host : c->host;
+	char *ebucket = lb_s3_uri_encode(bucket, 0);
+	char *ekey = key ? lb_s3_uri_encode(key, 1) : strdup("");
+	char *url = NULL, *hh = NULL, *canon = NULL;
+	int path_style = c->o.path_style || !lb_s3_bucket_dns_ok(bucket) || lb_s3_host_is_ip(host);
+	size_t n;
+	int error = LB_ENOMEM;
+	if (ebucket == NULL || ekey == NULL)
+		goto done;
+	n = strlen(scheme) + strlen(auth) + strlen(ebucket) + strlen(ekey) + 16;
+	url = malloc(n);
+	canon = malloc(n);
+	hh = malloc(n);
+	if (url == NULL || canon == NULL || hh == NULL)
+		goto done;
+	if (path_style) {
+		snprintf(hh, n, "%s", auth);
+		snprintf(canon, n, "/%s%s%s", ebucket, key ? "/" : "", ekey);
+	} else {
+		snprintf(hh, n, "%s.%s", bucket, auth);
+		snprintf(canon, n, "/%s", ekey);
+	}
+	snprintf(url, n, "%s://%s%s", scheme, hh, canon);
+	*url_out = url;
+	*host_out = hh;
+	*canon_uri_out = canon;
+	url = hh = canon = NULL;
+	error = 0;
+done:
+	free(ebucket);
+	free(ekey);
+	free(url);
+	free(hh);
+	free(canon);
+	return error;
+}
+
+static int
+resp_append(lb_s3_req *r, const char *p, size_t n)
+{
+	if (r->resp_len + n + 1 > r->resp_cap) {
+		size_t cap = r->resp_cap ? r->resp_cap * 2 : 4096;
+		while (cap < r->resp_len + n + 1)
+			cap *= 2;
+		if (cap > RESP_CAP)
+			return -1;
+		char *q = realloc(r->resp, cap);
+		if (q == NULL)
+			return -1;
+		r->resp = q;
+		r->resp_cap = cap;
+	}
+	memcpy(r->resp + r->resp_len, p, n);
+	r->resp_len += n;
+	r->resp[r->resp_len] = '\0';
+	return 0;
+}
+
+static size_t
+on_write(char *p, size_t sz, size_t nm, void *ud)
+{
+	lb_s3_req *r = ud;
+	size_t n = sz * nm;
+	long st = 0;
+	curl_easy_getinfo(r->h_, CURLINFO_RESPONSE_CODE, &st);
+	if (r->sink_fd >= 0 && st >= 200 && st < 300) {
+		if (r->written > 0 && !r->attempt_wrote && st != 206) {
+			r->range_ignored = 1; /* would duplicate bytes already written */
+			return 0;
+		}
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(r->sink_fd, p + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				r->sink_errno = w < 0 ? errno : EIO;
+				return 0;
+			}
+			off += (size_t) w;
+		}
+		r->written += (int64_t) n;
+		r->attempt_wrote = 1;
+		return n;
+	}
+	return resp_append(r, p, n) < 0 ? 0 : n;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t nm, void *ud)
+{
+	lb_s3_req *r = ud;
+	size_t n = sz * nm;
+	char line[512];
+	size_t l = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+	memcpy(line, p, l);
+	line[l] = '\0';
+	while (l > 0 && (line[l - 1] == '\r' || line[l - 1] == '\n'))
+		line[--l] = '\0';
+	if (strncmp(line, "HTTP/", 5) == 0) {
+		const char *sp = strchr(line, ' ');
+		r->content_length = -1;
+		r->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+	} else if (strncasecmp(line, "content-length:", 15) == 0) {
+		r->content_length = strtoll(line + 15, NULL, 10);
+		if (r->status == 200 && r->sink_fd >= 0)
+			r->object_size = r->content_length; /* the full object */
+	} else if (r->status == 206 && strncasecmp(line, "content-range:", 14) == 0) {
+		const char *slash = strrchr(line, '/');
+		if (slash && slash[1] != '*')
+			r->object_size = strtoll(slash + 1, NULL, 10);
+	} else if (strncasecmp(line, "etag:", 5) == 0) {
+		const char *v = line + 5;
+		while (*v == ' ')
+			v++;
+		if (r->status >= 200 && r->status < 300)
+			snprintf(r->etag, sizeof(r->etag), "%.150s", v);
+	}
+	return n;
+}
+
+typedef struct body_cursor {
+	const unsigned char *p;
+	size_t n, off;
+} body_cursor;
+
+static size_t
+on_read(char *buf, size_t sz, size_t nm, void *ud)
+{
+	body_cursor *b = ud;
+	size_t n = sz * nm, left = b->n - b->off;
+	if (n > left)
+		n = left;
+	memcpy(buf, b->p + b->off, n);
+	b->off += n;
+	return n;
+}
+
+static int
+on_seek(void *ud, curl_off_t off, int origin)
+{
+	body_cursor *b = ud;
+	if (origin != SEEK_SET || off < 0 || (size_t) off > b->n)
+		return CURL_SEEKFUNC_FAIL;
+	b->off = (size_t) off;
+	return CURL_SEEKFUNC_OK;
+}
+
+static int
+on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	lb_s3_req *r = ud;
+	lb_s3_op *op = r->op_;
+	(void) dt, (void) dn, (void) ut, (void) un;
+	if (r->abort_flag && *r->abort_flag) {
+		r->canceled = 1;
+		return 1;
+	}
+	if (op && op->cancelled && op->cancelled(op->ud)) {
+		r->canceled = 1;
+		return 1;
+	}
+	if (op && op->progress && r->sink_fd >= 0) {
+		int64_t now = lb_s3_now_ms();
+		if (now - r->progress_at_ms >= 250) {
+			r->progress_at_ms = now;
+			if (op->progress(op->ud, r->written, r->object_size) < 0) {
+				r->canceled = 1;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+parse_error_body(lb_s3_req *r)
+{
+	char *code, *msg;
+	r->s3_code[0] = r->s3_msg[0] = '\0';
+	if (r->resp == NULL)
+		return;
+	code = lb_s3_xml_text(r->resp, r->resp_len, "Code");
+	msg = lb_s3_xml_text(r->resp, r->resp_len, "Message");
+	if (code)
+		snprintf(r->s3_code, sizeof(r->s3_code), "%s", code);
+	if (msg)
+		snprintf(r->s3_msg, sizeof(r->s3_msg), "%s", msg);
+	free(code);
+	free(msg);
+}
+
+static int
+exec_once(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op)
+{
+	char *url = NULL, *host = NULL, *canon = NULL, *auth = NULL, *q = NULL, *full = NULL;
+	char hash[65], date[17], hbuf[4][600];
+	lb_s3_kvp hd[16];
+	size_t nh = 0;
+	struct curl_slist *sl = NULL;
+	body_cursor bc = {r->body, r->body_len, 0};
+	int error;
+	struct timespec now;
+
+	if ((error = lb_s3_url(c, 0, r->bucket, r->key, &url, &host, &canon)) < 0)
+		return error;
+	if (r->payload_hash)
+		snprintf(hash, sizeof(hash), "%s", r->payload_hash);
+	else if (r->body)
+		lb_s3_sha256_hex(r->body, r->body_len, hash);
+	else
+		snprintf(hash, sizeof(hash), "%s", LB_S3_EMPTY_SHA256);
+	clock_gettime(CLOCK_REALTIME, &now);
+	lb_s3_amz_date(now.tv_sec, date);
+
+	hd[nh++] = (lb_s3_kvp){"host", host};
+	hd[nh++] = (lb_s3_kvp){"x-amz-content-sha256", hash};
+	hd[nh++] = (lb_s3_kvp){"x-amz-date", date};
+	if (c->creds.session_token)
+		hd[nh++] = (lb_s3_kvp){"x-amz-security-token", c->creds.session_token};
+	for (size_t i = 0; i < r->nheaders; i++)
+		hd[nh++] = r->headers[i];
+	lb_s3_sign_input in = {r->method, canon, r->query, r->nquery, hd, nh, hash, date,
+			       c->o.region, "s3", c->creds.access_key, c->creds.secret_key};
+	error = LB_ENOMEM;
+	if ((auth = lb_s3_authorization(&in)) == NULL)
+		goto done;
+	if ((q = lb_s3_canonical_query(r->query, r->nquery)) == NULL)
+		goto done;
+	size_t fl = strlen(url) + strlen(q) + 2;
+	if ((full = malloc(fl)) == NULL)
+		goto done;
+	snprintf(full, fl, "%s%s%s", url, *q ? "?" : "", q);
+
+	for (size_t i = 0; i < nh; i++) {
+		size_t l = strlen(hd[i].k) + strlen(hd[i].v) + 3;
+		char *line = malloc(l);
+		if (line == NULL)
+			goto done;
+		snprintf(line, l, "%s: %s", i == 0 ? "Host" : hd[i].k, hd[i].v);
+		struct curl_slist *t = curl_slist_append(sl, line);
+		free(line);
+		if (t == NULL)
+			goto done;
+		sl = t;
+	}
+	size_t al = strlen(auth) + 20;
+	char *aline = malloc(al);
+	if (aline == NULL)
+		goto done;
+	snprintf(aline, al, "Authorization: %s", auth);
+	sl = curl_slist_append(sl, aline);
+	free(aline);
+	sl = curl_slist_append(sl, "Expect:");
+	if (r->sink_fd >= 0 && r->written > 0) {
+		/* resume a broken download; If-Match makes a replaced object fail, not mix */
+		snprintf(hbuf[0], sizeof(hbuf[0]), "Range: bytes=%" PRId64 "-", r->written);
+		sl = curl_slist_append(sl, hbuf[0]);
+		if (r->etag[0]) {
+			snprintf(hbuf[1], sizeof(hbuf[1]), "If-Match: %s", r->etag);
+			sl = curl_slist_append(sl, hbuf[1]);
+		}
+	}
+	if (r->body && strcmp(r->method, "POST") == 0)
+		sl = curl_slist_append(sl, "Content-Type: application/xml");
+	if (sl == NULL)
+		goto done;
+
+	curl_easy_reset(h);
+	setup_common(c, h);
+	curl_easy_setopt(h, CURLOPT_URL, full);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, sl);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_err);
+	if (strcmp(r->method, "HEAD") == 0) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(r->method, "PUT") == 0) {
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, &bc);
+		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(h, CURLOPT_SEEKDATA, &bc);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) r->body_len);
+	} else if (strcmp(r->method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body ? (const char *) r->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) r->body_len);
+	} else if (strcmp(r->method, "GET") != 0) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
+	}
+	r->h_ = h;
+	r->op_ = op;
+	r->attempt_wrote = 0;
+	r->curl_err[0] = '\0';
+	r->status = 0;
+	r->s3_code[0] = r->s3_msg[0] = '\0';
+	lb_s3_req_reset(r);
+	r->curl_code = (int) curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	r->h_ = NULL;
+	if (r->curl_code == CURLE_OK && (r->status < 200 || r->status >= 300))
+		parse_error_body(r);
+	if (r->curl_code == CURLE_OK && r->sink_fd >= 0 && r->status >= 200 && r->status < 300 &&
+	    r->object_size >= 0 && r->written != r->object_size)
+		r->curl_code = CURLE_PARTIAL_FILE; /* short body without a transport error */
+	error = 0;
+done:
+	curl_slist_free_all(sl);
+	free(url);
+	free(host);
+	free(canon);
+	free(auth);
+	free(q);
+	free(full);
+	return error;
+}
+
+static int
+sleep_cancellable(lb_s3_req *r, lb_s3_op *op, int64_t ms)
+{
+	int64_t end = lb_s3_now_ms() + ms;
+	for (;;) {
+		if (r->abort_flag && *r->abort_flag)
+			return 1;
+		if (op && op->cancelled && op->cancelled(op->ud))
+			return 1;
+		int64_t left = end - lb_s3_now_ms();
+		if (left <= 0)
+			return 0;
+		struct timespec ts = {0, (left > 50 ? 50 : left) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int
+final_error(lb_s3_client *c, lb_s3_req *r, lb_s3_op *op, const char *what)
+{
+	char hint[16];
+	const char *ep = c->endpoint_display;
+	int code;
+	if (r->canceled)
+		return lb_s3_fail(op, LB_ECANCELED, "%s: canceled", what);
+	if (r->sink_errno)
+		return lb_s3_fail(op, LB_EIO, "%s: writing the object to the output failed: %s", what,
+				  strerror(r->sink_errno));
+	if (r->range_ignored)
+		return lb_s3_fail(op, LB_EIO,
+				  "%s: the connection broke after %" PRId64
+				  " bytes and %s ignored the Range request to resume; retry the call",
+				  what, r->written, ep);
+	if (r->curl_code != CURLE_OK) {
+		const char *why = r->curl_err[0] ? r->curl_err : curl_easy_strerror(r->curl_code);
+		if (r->curl_code == CURLE_PEER_FAILED_VERIFICATION ||
+		    r->curl_code == CURLE_SSL_CACERT_BADFILE)
+			return lb_s3_fail(op, LB_EAUTH,
+					  "%s: the TLS certificate of %s is not trusted: %s; set caCert "
+					  "to the CA that signed it (or insecureSkipTLSVerify for tests)",
+					  what, ep, why);
+		if (r->curl_code == CURLE_PARTIAL_FILE && r->sink_fd >= 0)
+			return lb_s3_fail(op, LB_ECORRUPT,
+					  "%s: received %" PRId64 " of %" PRId64
+					  " bytes from %s after %d attempts; the object was not read "
+					  "completely",
+					  what, r->written, r->object_size, ep, r->attempts);
+		return lb_s3_fail(op, LB_EIO,
+				  "%s: could not talk to %s after %d attempt%s: %s; check s3Url and "
+				  "that the server is up",
+				  what, ep, r->attempts, r->attempts == 1 ? "" : "s", why);
+	}
+	code = lb_s3_error_code(r->status, r->s3_code);
+	const char *s3c = r->s3_code[0] ? r->s3_code : NULL;
+	lb_s3_key_hint(c->creds.access_key, hint);
+	if (code == LB_EAUTH || (r->status == 403 && s3c == NULL && r->head))
+		return lb_s3_fail(op, LB_EAUTH,
+				  "access key '%s' was refused by %s: %s%s%s; check "
+				  "credentialsFile/profile (credentials from %s)",
+				  hint, ep, s3c ? s3c : "403 Forbidden", r->s3_msg[0] ? ": " : "",
+				  r->s3_msg, c->creds.source);
+	if (s3c && strcmp(s3c, "NoSuchBucket") == 0)
+		return lb_s3_fail(op, LB_ENOTFOUND,
+				  "bucket '%s' does not exist at %s; create it or fix 'bucket' in "
+				  "the storage location",
+				  r->bucket, ep);
+	if (s3c && strcmp(s3c, "NoSuchKey") == 0)
+		return lb_s3_fail(op, LB_ENOTFOUND, "%s: no such key", what);
+	if (s3c && strcmp(s3c, "AccessDenied") == 0)
+		return lb_s3_fail(op, LB_EPERM,
+				  "%s: access key '%s' is not allowed to do this at %s "
+				  "(AccessDenied%s%s); check the bucket policy and the user's "
+				  "permissions",
+				  what, hint, ep, r->s3_msg[0] ? ": " : "", r->s3_msg);
+	if (code == LB_EAGAIN)
+		return lb_s3_fail(op, LB_EAGAIN,
+				  "%s: %s answered %ld %s after %d attempts%s%s; the server is "
+				  "overloaded or failing, try again later",
+				  what, ep, r->status, s3c ? s3c : "", r->attempts,
+				  r->s3_msg[0] ? ": " : "", r->s3_msg);
+	return lb_s3_fail(op, code, "%s: %s answered %ld %s%s%s", what, ep, r->status,
+			  s3c ? s3c : "", r->s3_msg[0] ? ": " : "", r->s3_msg);
+}
+
+int
+lb_s3_exec(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op, const char *what)
+{
+	int error;
+	if (h == NULL)
+		h = c->curl;
+	for (int attempt = 0;; attempt++) {
+		r->attempts = attempt + 1;
+		if ((error = exec_once(c, h, r, op)) < 0)
+			return lb_s3_fail(op, error, "%s: out of memory", what);
+		if (r->canceled || r->sink_errno || r->range_ignored)
+			return final_error(c, r, op, what);
+		lb_s3_retry_class cls = lb_s3_retry_classify(r->curl_code, r->status, r->s3_code);
+		if (cls == LB_S3_DONE)
+			return 0;
+		/* a GET that wrote bytes resumes from there; without an ETag it cannot */
+		if (cls == LB_S3_RETRY && r->sink_fd >= 0 && r->written > 0 && r->etag[0] == '\0')
+			cls = LB_S3_FAIL;
+		if (cls != LB_S3_RETRY || attempt >= c->o.max_retries)
+			return final_error(c, r, op, what);
+		uint32_t rnd = 0;
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (uint32_t) lb_s3_now_ms();
+		int64_t wait = lb_s3_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
+		lb_s3_logf(op, LB_LOG_WARN, "%s: attempt %d failed (%s%s%ld %s), retrying in %" PRId64
+					   " ms",
+			   what, attempt + 1, r->curl_code ? curl_easy_strerror(r->curl_code) : "",
+			   r->curl_code ? "" : "HTTP ", r->curl_code ? 0L : r->status, r->s3_code,
+			   wait);
+		if (sleep_cancellable(r, op, wait)) {
+			r->canceled = 1;
+			return final_error(c, r, op, what);
+		}
+	}
+}
