@@ -64,9 +64,10 @@ def invalid(res, name, causes):
     else:
         text = "[" + ", ".join(msgs) + "]"
     kind_name = res.kind
-    return ApiError(422, "Invalid", '%s "%s" is invalid: %s' % (kind_name, name, text),
-                    _details(res, name, {"causes": [
-                        {"reason": r, "message": m, "field": f} for f, r, m in causes]}))
+    d = _details(res, name)
+    d["kind"] = res.kind
+    d["causes"] = [{"reason": r, "message": m, "field": f} for f, r, m in causes]
+    return ApiError(422, "Invalid", '%s "%s" is invalid: %s' % (kind_name, name, text), d)
 
 
 def bad_request(message):

@@ -289,7 +289,7 @@ class Handler(BaseHTTPRequestHandler):
         c = sim.cluster
         if name is None:
             if m == "GET":
-                if query.get("watch") in ("true", "1"):
+                if (query.get("watch") or "").lower() in ("true", "1", "t"):
                     return self._watch(res, version, ns, query)
                 return self._list(res, version, ns, query)
             if m == "POST":
