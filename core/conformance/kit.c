@@ -27,7 +27,7 @@ lb_kit_code_str(int code, char *buf, size_t len)
 	if (code == 0)
 		return lb_kit_fmt(buf, len, "0 (success)");
 	if (code < 0 && code > LB_ERROR_MIN_)
-		return lb_kit_fmt(buf, len, "LB_%s (%d)", lb_errname(code), code);
+		return lb_kit_fmt(buf, len, "%s (%d)", lb_errname(code), code);
 	return lb_kit_fmt(buf, len, "%d (not an lb_error_code)", code);
 }
 

@@ -220,6 +220,19 @@ list_str(char *buf, size_t len, const char *const *items, size_t n)
 
 enum list_mode { LIST_KEYS, LIST_PREFIXES };
 
+/* Whether @g followed by @delim is one of @want (a prefix returned without its delimiter). */
+static int
+with_delim_wanted(const char *g, const char *delim, const char *const *want, size_t nwant)
+{
+	size_t glen = strlen(g), dlen = strlen(delim), j;
+
+	for (j = 0; j < nwant; j++)
+		if (strlen(want[j]) == glen + dlen && strncmp(want[j], g, glen) == 0 &&
+		    strcmp(want[j] + glen, delim) == 0)
+			return 1;
+	return 0;
+}
+
 /* Compare @got with the exact set @want (order free). */
 static int
 check_set(lb_kit *kit,
@@ -253,20 +266,23 @@ check_set(lb_kit *kit,
 			            "\"%s\" does not start with the prefix \"%s\"; results must be "
 			            "full keys under the prefix",
 			            g, prefix);
-		} else if (mode == LIST_PREFIXES &&
-		           (strlen(g) < strlen(delim) ||
-		            strcmp(g + strlen(g) - strlen(delim), delim) != 0)) {
+		} else if (mode == LIST_PREFIXES && with_delim_wanted(g, delim, want, nwant)) {
 			lb_kit_fail(
 			    kit, cd, exp, gots,
 			    "\"%s\" does not end with the delimiter \"%s\"; Velero returns "
 			    "common prefixes including the delimiter (keys \"a/x/1\", prefix "
 			    "\"a/\" give \"a/x/\")",
 			    g, delim);
+		} else if (mode == LIST_PREFIXES && strstr(g + strlen(prefix), delim) == NULL) {
+			lb_kit_fail(
+			    kit, cd, exp, gots,
+			    "\"%s\" is a key at the prefix level, not a common prefix; keys "
+			    "without a further delimiter are not returned",
+			    g);
 		} else if (mode == LIST_PREFIXES) {
 			lb_kit_fail(kit, cd, exp, gots,
-			            "\"%s\" is not a common prefix here: keys at the prefix level "
-			            "are not prefixes, and a prefix is cut at the first delimiter "
-			            "after the given prefix",
+			            "\"%s\" is not a common prefix here: a common prefix is cut at "
+			            "the first delimiter after the given prefix",
 			            g);
 		} else {
 			lb_kit_fail(kit, cd, exp, gots,
