@@ -620,6 +620,127 @@ spec:
 
 
 @test
+def preprovisioned_snapshot_restore(ctx):
+    """The Velero CSI restore path: a static VolumeSnapshotContent naming an existing
+    snapshotHandle, a VolumeSnapshot bound to it, a PVC restored from it."""
+    env = ctx.env
+    ctx.k.run("create", "namespace", "vel")
+    ctx.k.run("apply", "-f", manifest("vel1.yaml", """apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotClass
+metadata: {name: sim-retain}
+driver: csi.lifeboat.io
+deletionPolicy: Retain
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: src, namespace: vel}
+spec:
+  storageClassName: sim-csi
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+"""))
+    pvc = ctx.k.json("get", "pvc", "src", "-n", "vel")
+    pv = ctx.k.json("get", "pv", pvc["spec"]["volumeName"])
+    path = pv["metadata"]["annotations"]["sim.lifeboat.io/path"]
+    with open(os.path.join(path, "f.txt"), "w") as f:
+        f.write("kept\n")
+    ctx.k.run("apply", "-f", manifest("vel2.yaml", """apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata: {name: s, namespace: vel}
+spec:
+  volumeSnapshotClassName: sim-retain
+  source: {persistentVolumeClaimName: src}
+"""))
+    vs = ctx.k.json("get", "vs", "s", "-n", "vel")
+    content = vs["status"]["boundVolumeSnapshotContentName"]
+    handle = ctx.k.json("get", "vsc", content)["status"]["snapshotHandle"]
+    ctx.k.run("delete", "namespace", "vel")
+    ctx.k.run("delete", "vsc", content)
+    check(os.path.isdir(os.path.join(env["K8S_SIM_STORAGE"], "snapshots", handle)),
+          "Retain kept the snapshot data")
+    ctx.k.run("create", "namespace", "vel")
+    ctx.k.run("apply", "-f", manifest("vel3.yaml", """apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotContent
+metadata: {name: restored-content}
+spec:
+  deletionPolicy: Retain
+  driver: csi.lifeboat.io
+  source: {snapshotHandle: %s}
+  volumeSnapshotClassName: sim-retain
+  volumeSnapshotRef: {name: s, namespace: vel}
+---
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata: {name: s, namespace: vel}
+spec:
+  volumeSnapshotClassName: sim-retain
+  source: {volumeSnapshotContentName: restored-content}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: src, namespace: vel}
+spec:
+  storageClassName: sim-csi
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+  dataSource: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: s}
+""" % handle))
+    vs = ctx.k.json("get", "vs", "s", "-n", "vel")
+    check(vs["status"]["readyToUse"] is True, "pre-provisioned snapshot ready: %r" % vs)
+    pvc = ctx.k.json("get", "pvc", "src", "-n", "vel")
+    check(pvc["status"]["phase"] == "Bound", "restored PVC bound")
+    pv = ctx.k.json("get", "pv", pvc["spec"]["volumeName"])
+    with open(os.path.join(pv["metadata"]["annotations"]["sim.lifeboat.io/path"],
+                           "f.txt")) as f:
+        check(f.read() == "kept\n", "restored data")
+
+
+@test
+def finalizers_and_deletecollection(ctx):
+    cm = ctx.dyn.resources.get(api_version="v1", kind="ConfigMap")
+    ctx.k.run("create", "namespace", "coll")
+    cm.create(namespace="coll", body={"metadata": {"name": "held", "finalizers": ["x/y"]}})
+    cm.delete(namespace="coll", name="held")
+    o = cm.get(namespace="coll", name="held")
+    check(o.metadata.deletionTimestamp, "finalizer holds the object")
+    cm.patch(namespace="coll", name="held", body={"metadata": {"finalizers": None}},
+             content_type="application/merge-patch+json")
+    code, _ = raw(ctx.env, "GET", "/api/v1/namespaces/coll/configmaps/held")
+    check(code == 404, "object gone once finalizers are removed")
+    for i in range(4):
+        cm.create(namespace="coll", body={"metadata": {"name": "d%d" % i,
+                                                       "labels": {"odd": str(i % 2)}}})
+    cm.delete(namespace="coll", label_selector="odd=1")
+    left = sorted(i.metadata.name for i in cm.get(namespace="coll", label_selector="odd").items)
+    check(left == ["d0", "d2"], "deletecollection by label: %r" % left)
+
+
+@test
+def sample_app_loads(ctx):
+    env = sim_up("--tls")
+    try:
+        out = subprocess.run([os.path.join(REPO, "tests", "k8s-sim", "load-sample-app.sh"),
+                              env["K8S_SIM_KUBECONFIG"]], capture_output=True, text=True,
+                             env=dict(os.environ, KUBECTL=ctx.k.path))
+        check(out.returncode == 0, "load-sample-app.sh: %s" % out.stderr)
+        vol = out.stdout.strip().splitlines()[-1]
+        check(os.path.getsize(os.path.join(vol, "images", "blob.bin")) == 1 << 20, "data")
+        k = Kubectl(ctx.k.path, env["K8S_SIM_KUBECONFIG"])
+        w = k.json("get", "wd", "demo-widget", "-n", "demo")
+        check(w["status"]["phase"] == "Ready", "widget status: %r" % w.get("status"))
+        pod = k.json("get", "pod", "demo-data", "-n", "demo")
+        pvc = k.json("get", "pvc", "demo-data", "-n", "demo")
+        mount = os.path.join(env["K8S_SIM_KUBELET_DIR"], "pods", pod["metadata"]["uid"],
+                             "volumes", "kubernetes.io~csi", pvc["spec"]["volumeName"], "mount")
+        check(os.path.isfile(os.path.join(mount, "orders", "2026-11.csv")),
+              "data visible under the kubelet dir")
+        svc = k.json("get", "svc", "demo-web", "-n", "demo")
+        check(svc["spec"]["ports"][0]["nodePort"] == 30080, "nodePort")
+    finally:
+        sim_down(env)
+
+
+@test
 def state_dir_restart(ctx):
     state = os.path.join(WORK, "state")
     a = sim_up("--state-dir", state)
