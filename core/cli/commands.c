@@ -5,5 +5,6 @@
 const lb_cli_command lb_cli_commands[] = {
 	{"version", "print client (and, when reachable, cluster) versions", lb_cmd_version},
 	{"task", "list queued and running tasks, or cancel one", lb_cmd_task},
+	{"plugin", "list plugins, or run the conformance kit against one", lb_cmd_plugin},
 	{NULL, NULL, NULL},
 };
