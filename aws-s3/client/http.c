@@ -479,7 +479,7 @@ final_error(lb_s3_client *c, lb_s3_req *r, lb_s3_op *op, const char *what)
 int
 lb_s3_exec(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op, const char *what)
 {
-	int error;
+	int error, max_retries = r->max_retries > 0 ? r->max_retries : c->o.max_retries;
 	if (h == NULL)
 		h = c->curl;
 	for (int attempt = 0;; attempt++) {
@@ -494,17 +494,20 @@ lb_s3_exec(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op, const char *wha
 		/* a GET that wrote bytes resumes from there; without an ETag it cannot */
 		if (cls == LB_S3_RETRY && r->sink_fd >= 0 && r->written > 0 && r->etag[0] == '\0')
 			cls = LB_S3_FAIL;
-		if (cls != LB_S3_RETRY || attempt >= c->o.max_retries)
+		if (cls != LB_S3_RETRY || attempt >= max_retries)
 			return final_error(c, r, op, what);
 		uint32_t rnd = 0;
 		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 			rnd = (uint32_t) lb_s3_now_ms();
 		int64_t wait = lb_s3_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
-		lb_s3_logf(op, LB_LOG_WARN, "%s: attempt %d failed (%s%s%ld %s), retrying in %" PRId64
-					   " ms",
-			   what, attempt + 1, r->curl_code ? curl_easy_strerror(r->curl_code) : "",
-			   r->curl_code ? "" : "HTTP ", r->curl_code ? 0L : r->status, r->s3_code,
-			   wait);
+		char why[300];
+		if (r->curl_code)
+			snprintf(why, sizeof(why), "%s", curl_easy_strerror(r->curl_code));
+		else
+			snprintf(why, sizeof(why), "HTTP %ld%s%s", r->status, r->s3_code[0] ? " " : "",
+				 r->s3_code);
+		lb_s3_logf(op, LB_LOG_WARN, "%s: attempt %d failed (%s), retrying in %" PRId64 " ms",
+			   what, attempt + 1, why, wait);
 		if (sleep_cancellable(r, op, wait)) {
 			r->canceled = 1;
 			return final_error(c, r, op, what);

@@ -103,6 +103,7 @@ typedef struct lb_s3_req {
 	int sink_fd;              /**< >=0: 2xx body streams there (GET) */
 	int head;                 /**< HEAD: no body expected */
 	volatile int *abort_flag; /**< set by another thread: stop (workers) */
+	int max_retries;          /**< >0: overrides the client's maxRetries */
 	/* results */
 	long status;
 	char *resp; /**< error body or small response body, NUL-terminated */

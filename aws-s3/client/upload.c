@@ -296,6 +296,9 @@ abort_upload(mpu *m, lb_s3_op *op)
 	snprintf(what, sizeof(what), "AbortMultipartUpload s3://%s/%s", m->bucket, m->key);
 	lb_s3_req_init(&r, "DELETE", m->bucket, m->key);
 	r.query[r.nquery++] = (lb_s3_kvp){"uploadId", m->upload_id};
+	/* a longer budget than other calls (about a minute): cheap, and it decides whether
+	 * parts stay behind on the server, e.g. across a short server restart */
+	r.max_retries = m->c->o.max_retries > 10 ? m->c->o.max_retries : 10;
 	int error = lb_s3_exec(m->c, NULL, &r, &aop, what);
 	lb_s3_req_reset(&r);
 	if (error < 0 && error != LB_ENOTFOUND) {
