@@ -378,6 +378,26 @@ def kubectl_wrong_token(ctx):
           "401 Status: %r" % (st,))
 
 
+@test
+def kubectl_client_certificate_context(ctx):
+    out = ctx.k.run("--context", "k8s-sim-cert", "get", "ns", "default").stdout
+    check("default" in out, "client certificate auth: %r" % out)
+
+
+@test
+def kubectl_retries_429_retry_after(ctx):
+    code, _ = raw(ctx.env, "POST", "/sim/v1/faults",
+                  {"pathPrefix": "/api/v1/namespaces/fid/secrets", "code": 429, "count": 2,
+                   "retryAfter": 1})
+    check(code == 200, "fault injection endpoint")
+    p = ctx.k.run("get", "secrets", "-n", "fid", "-v=6", ok=None)
+    check(p.returncode == 0 and p.stderr.count(" 429 Too Many Requests") == 2,
+          "client-go retried the 429s: rc=%d %s" % (p.returncode, p.stderr[-800:]))
+    code, faults = raw(ctx.env, "GET", "/sim/v1/faults")
+    check(all(f["count"] == 0 for f in faults), "faults consumed: %r" % faults)
+    raw(ctx.env, "DELETE", "/sim/v1/faults")
+
+
 # ---------------------------------------------------------------- python client ---
 @test
 def python_dynamic_crud_conflict(ctx):

@@ -15,6 +15,8 @@
 #   K8S_SIM_KUBECONFIG=...  kubeconfig for K8S_SIM_URL
 #   K8S_SIM_TOKEN=...       bearer token (with --tls; empty otherwise)
 #   K8S_SIM_CA=...          CA certificate (with --tls; empty otherwise)
+#   K8S_SIM_CLIENT_CERT/KEY client certificate + key signed by the CA (with --tls only);
+#                           the kubeconfig's context "k8s-sim-cert" uses them
 #   K8S_SIM_PID=...         stop with: k8s-sim-down.sh $K8S_SIM_PID $K8S_SIM_DIR
 #   K8S_SIM_DIR=...         working dir: kubeconfig, certs, sim.log, storage/, kubelet/
 #   K8S_SIM_STORAGE=...     storage root (volume and snapshot data)
@@ -61,10 +63,16 @@ if [ $tls = 1 ]; then
     printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' > server.ext
     openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
       -out server.crt -days 3650 -extfile server.ext 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr \
+      -subj "/O=system:masters/CN=lifeboat-test" 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' > client.ext
+    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -out client.crt -days 3650 -extfile client.ext 2>/dev/null
   )
   token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
   ca=$dir/ca.crt
-  set -- --tls-port 0 --tls-cert "$dir/server.crt" --tls-key "$dir/server.key" --token "$token" "$@"
+  set -- --tls-port 0 --tls-cert "$dir/server.crt" --tls-key "$dir/server.key" --token "$token" \
+    --client-ca "$dir/ca.crt" "$@"
 fi
 rm -f "$dir/ports.json"
 /usr/bin/python3 "$sim" "$@" > "$dir/sim.log" 2>&1 &
@@ -103,11 +111,20 @@ contexts:
     cluster: k8s-sim
     user: k8s-sim
     namespace: default
+- name: k8s-sim-cert
+  context:
+    cluster: k8s-sim
+    user: k8s-sim-cert
+    namespace: default
 current-context: k8s-sim
 users:
 - name: k8s-sim
   user:
     token: $token
+- name: k8s-sim-cert
+  user:
+    client-certificate: $dir/client.crt
+    client-key: $dir/client.key
 KC
 else
   url=$http_url
@@ -136,6 +153,10 @@ echo "K8S_SIM_HTTP_URL=$http_url"
 echo "K8S_SIM_KUBECONFIG=$dir/kubeconfig"
 echo "K8S_SIM_TOKEN=$token"
 echo "K8S_SIM_CA=$ca"
+if [ $tls = 1 ]; then
+  echo "K8S_SIM_CLIENT_CERT=$dir/client.crt"
+  echo "K8S_SIM_CLIENT_KEY=$dir/client.key"
+fi
 echo "K8S_SIM_PID=$pid"
 echo "K8S_SIM_DIR=$dir"
 echo "K8S_SIM_STORAGE=$storage"

@@ -118,6 +118,10 @@ class Sim:
             with open(args.token_file) as f:
                 self.tokens.update(t.strip() for t in f if t.strip())
         self.log = open(args.log, "a", buffering=1) if args.log else None
+        self.client_ca = args.client_ca
+        self.faults = []            # injected failures, see _inject_fault
+        self.stats_lock = threading.Lock()
+        self.stats = {"requests": 0, "handlerSeconds": 0.0}
         for seed in args.seed or []:
             self.seed(seed)
 
@@ -140,6 +144,10 @@ class Sim:
             o["metadata"] = {"name": "%s-%06d" % (res.singular, i),
                              "labels": {"seed": "true", "mod10": str(i % 10)}}
             self.cluster.create(res, ns or None, o)
+
+
+class _Handled(Exception):
+    """The response was already written."""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -178,8 +186,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        if self.sim.log:
-            self.sim.log.write("%s %s %d\n" % (self.command, self.path, code))
 
     def _error(self, err):
         self._send(err.code, err.status())
@@ -190,6 +196,7 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
 
     def _handle(self):
+        t0 = time.perf_counter()
         try:
             body = self._read_body()
             u = urllib.parse.urlsplit(self.path)
@@ -197,7 +204,12 @@ class Handler(BaseHTTPRequestHandler):
                                                                 keep_blank_values=True).items()}
             path = u.path.rstrip("/") or "/"
             self._auth(path)
+            if path.startswith("/sim/v1/"):
+                return self._sim_api(path, body)
+            self._inject_fault(path)
             self._route(path, query, body)
+        except _Handled:
+            pass
         except E.ApiError as e:
             self._error(e)
         except (BrokenPipeError, ConnectionResetError):
@@ -206,8 +218,86 @@ class Handler(BaseHTTPRequestHandler):
             import traceback
             traceback.print_exc()
             self._error(E.ApiError(500, "InternalError", "Internal error occurred: %s" % e))
+        finally:
+            dt = time.perf_counter() - t0
+            with self.sim.stats_lock:
+                self.sim.stats["requests"] += 1
+                self.sim.stats["handlerSeconds"] += dt
+            if self.sim.log:
+                self.sim.log.write("%s %s %.3fms\n" % (self.command, self.path, dt * 1000))
+
+    def _sim_api(self, path, body):
+        """Simulator control endpoints (not Kubernetes paths):
+        GET /sim/v1/info; GET|DELETE /sim/v1/stats (request count and seconds spent in
+        handlers); POST|GET|DELETE /sim/v1/faults: inject failures, a JSON object or list of
+        {"pathPrefix": "/api/v1/namespaces/x/configmaps", "method": "GET" (optional),
+         "code": 429|500|503|..., "count": N, "retryAfter": seconds (optional)}."""
+        sim = self.sim
+        if path == "/sim/v1/info":
+            return self._send(200, {"dataDir": sim.data_dir,
+                                    "storageRoot": sim.volumes.storage_root,
+                                    "kubeletDir": sim.volumes.kubelet_dir,
+                                    "nodeName": sim.cluster.node_name,
+                                    "profile": sim.registry.profile,
+                                    "stateDir": sim.args.state_dir or ""})
+        if path == "/sim/v1/stats":
+            with sim.stats_lock:
+                if self.command == "DELETE":
+                    sim.stats = {"requests": 0, "handlerSeconds": 0.0}
+                return self._send(200, dict(sim.stats))
+        if path == "/sim/v1/faults":
+            with sim.stats_lock:
+                if self.command == "POST":
+                    f = json.loads(body or b"[]")
+                    sim.faults.extend(f if isinstance(f, list) else [f])
+                elif self.command == "DELETE":
+                    sim.faults = []
+                return self._send(200, list(sim.faults))
+        raise E.path_not_found()
+
+    def _inject_fault(self, path):
+        sim = self.sim
+        if not sim.faults:
+            return
+        with sim.stats_lock:
+            for f in sim.faults:
+                if f.get("count", 1) <= 0 or not path.startswith(f.get("pathPrefix", "/")):
+                    continue
+                if f.get("method") and f["method"] != self.command:
+                    continue
+                f["count"] = f.get("count", 1) - 1
+                code = int(f.get("code", 500))
+                break
+            else:
+                return
+        reasons = {429: ("TooManyRequests", "Too many requests, please try again later."),
+                   500: ("InternalError", "Internal error occurred: injected fault"),
+                   503: ("ServiceUnavailable", "the server is currently unable to handle "
+                         "the request"),
+                   504: ("Timeout", "the server was unable to return a response in the "
+                         "time allotted")}
+        reason, msg = reasons.get(code, ("InternalError", "injected fault"))
+        details = {}
+        if f.get("retryAfter") is not None:
+            details["retryAfterSeconds"] = int(f["retryAfter"])
+        err = E.ApiError(code, reason, msg, details)
+        body = dumps(err.status())
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if f.get("retryAfter") is not None:
+            self.send_header("Retry-After", str(int(f["retryAfter"])))
+        self.end_headers()
+        self.wfile.write(body)
+        raise _Handled()
 
     def _auth(self, path):
+        if self.tls and self.sim.client_ca:
+            try:
+                if self.connection.getpeercert():
+                    return          # a certificate signed by --client-ca
+            except (AttributeError, ValueError):
+                pass
         h = self.headers.get("Authorization")
         if h is not None:
             tok = h[7:].strip() if h.startswith("Bearer ") else None
@@ -229,13 +319,6 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, b"ok", "text/plain")
         if path == "/openapi/v2":
             return self._send(200, OPENAPI_V2, "application/octet-stream")
-        if path == "/sim/v1/info":
-            return self._send(200, {"dataDir": sim.data_dir,
-                                    "storageRoot": sim.volumes.storage_root,
-                                    "kubeletDir": sim.volumes.kubelet_dir,
-                                    "nodeName": sim.cluster.node_name,
-                                    "profile": reg.profile,
-                                    "stateDir": sim.args.state_dir or ""})
         if path == "/":
             return self._send(200, {"paths": ["/api", "/apis", "/version", "/openapi/v2"]})
         parts = path.strip("/").split("/")
@@ -482,6 +565,7 @@ def main(argv=None):
     ap.add_argument("--tls-key")
     ap.add_argument("--token", action="append", help="accepted bearer token (repeatable)")
     ap.add_argument("--token-file")
+    ap.add_argument("--client-ca", help="accept TLS client certificates signed by this CA")
     ap.add_argument("--profile", default="default")
     ap.add_argument("--serve", action="append", metavar="GROUP=v1,v2",
                     help="served versions of a built-in group (overrides the profile)")
@@ -501,6 +585,9 @@ def main(argv=None):
     if args.tls_port is not None:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.client_ca:
+            ctx.load_verify_locations(args.client_ca)
+            ctx.verify_mode = ssl.CERT_OPTIONAL
         servers["https"] = make_server(sim, args.host, args.tls_port, ctx)
     for srv in servers.values():
         threading.Thread(target=srv.serve_forever, daemon=True).start()
