@@ -417,6 +417,10 @@ def python_dynamic_crud_conflict(ctx):
     except ConflictError as e:
         st = json.loads(e.body)
         check(st["reason"] == "Conflict" and st["code"] == 409, "Conflict Status: %r" % st)
+    code, st = raw(ctx.env, "POST", "/api/v1/namespaces/fid/configmaps",
+                   {"metadata": {"name": "with-rv", "resourceVersion": "12"}})
+    check(code == 500 and "resourceVersion should not be set" in st["message"],
+          "create with resourceVersion: %d %r" % (code, st))
     cm.delete(namespace="fid", name=name)
     try:
         cm.get(namespace="fid", name=name)

@@ -207,6 +207,14 @@ class Cluster:
         with self.store.lock:
             md = dict(self._check_body(res, version, obj, ns))
             ns = ns if res.namespaced else None
+            try:
+                rv_set = int(md.get("resourceVersion") or 0) != 0
+            except ValueError:
+                rv_set = True
+            if rv_set:
+                # kube-apiserver's storage layer refuses this with a bare 500
+                raise E.ApiError(500, "InternalError",
+                                 "resourceVersion should not be set on objects to be created")
             if not md.get("name"):
                 if md.get("generateName"):
                     for _ in range(20):
