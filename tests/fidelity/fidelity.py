@@ -536,6 +536,8 @@ def namespace_delete_cascades_and_quota(ctx):
     ctx.k.run("delete", "namespace", "doomed")
     code, _ = raw(ctx.env, "GET", "/api/v1/namespaces/doomed/configmaps/c")
     check(code == 404, "configmap survived its namespace")
+    p = ctx.k.run("delete", "namespace", "default", ok=False)
+    check("may not be deleted" in p.stderr, "default namespace protected: %r" % p.stderr)
     ctx.k.run("create", "namespace", "quota")
     ctx.k.run("create", "quota", "q", "-n", "quota", "--hard=count/configmaps=2")
     ctx.k.run("create", "configmap", "c1", "-n", "quota")      # + kube-root-ca.crt = 2

@@ -670,6 +670,9 @@ class Cluster:
     def delete(self, res, ns, name, opts=None, dry_run=False):
         with self.store.lock:
             old = self.get(res, ns, name)
+            if res.key == ("", "namespaces") and name in ("default", "kube-system",
+                                                          "kube-public"):
+                raise E.forbidden(res, name, "this namespace may not be deleted")
             pre = (opts or {}).get("preconditions") or {}
             if pre.get("uid") and pre["uid"] != old["metadata"].get("uid"):
                 raise E.ApiError(409, "Conflict",
