@@ -127,6 +127,53 @@ parse_int(const char *name, const char *v, int64_t min, int64_t *out)
 }
 
 static int
+add_kv(test_args *a, const char *v)
+{
+	const char *eq = strchr(v, '=');
+	char *key;
+	lb_kv *grown;
+
+	if (eq == NULL || eq == v)
+		return lb_cli_usage("--config: \"%s\" is not key=value", v);
+	if ((grown = realloc(a->kv, (a->nkv + 1) * sizeof(*grown))) == NULL)
+		return lb_cli_fail("out of memory");
+	a->kv = grown;
+	if ((key = strndup(v, (size_t) (eq - v))) == NULL)
+		return lb_cli_fail("out of memory");
+	a->kv[a->nkv].key = key;
+	a->kv[a->nkv].value = eq + 1;
+	a->nkv++;
+	return 0;
+}
+
+/* A global flag of the CLI hub (with its value), or a --config naming a file. */
+static const char *
+global_flag(lb_cli *cli, int *i)
+{
+	static const char *const flags[] = {"--kubeconfig", "--context",   "--output",
+	                                    "-o",           "--log-level", "--config"};
+	const char *a = cli->argv[*i];
+	size_t f, n;
+
+	for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+		const char *val = NULL;
+		n = strlen(flags[f]);
+		if (strcmp(a, flags[f]) == 0 && *i + 1 < cli->argc)
+			val = cli->argv[*i + 1];
+		else if (strncmp(a, flags[f], n) == 0 && a[n] == '=')
+			val = a + n + 1;
+		if (val == NULL)
+			continue;
+		if (strcmp(flags[f], "--config") == 0 && strchr(val, '=') != NULL)
+			return NULL; /* key=value: the plugin's config */
+		if (val != a + n + 1)
+			++*i;
+		return val;
+	}
+	return NULL;
+}
+
+static int
 parse_args(lb_cli *cli, test_args *a)
 {
 	int i, missing = 0, rc;
@@ -159,19 +206,11 @@ parse_args(lb_cli *cli, test_args *a)
 				return rc;
 			if (a->threads > 256)
 				return lb_cli_usage("--threads: at most 256");
+		} else if ((v = global_flag(cli, &i)) != NULL) {
+			continue; /* the hub's, already applied */
 		} else if ((v = option(cli, &i, "--config", &missing)) != NULL) {
-			const char *eq = strchr(v, '=');
-			char *key;
-			lb_kv *grown;
-			if (eq == NULL || eq == v)
-				return lb_cli_usage("--config: \"%s\" is not key=value", v);
-			if ((grown = realloc(a->kv, (a->nkv + 1) * sizeof(*grown))) == NULL ||
-			    (key = strndup(v, (size_t) (eq - v))) == NULL)
-				return lb_cli_fail("out of memory");
-			a->kv = grown;
-			a->kv[a->nkv].key = key;
-			a->kv[a->nkv].value = eq + 1;
-			a->nkv++;
+			if ((rc = add_kv(a, v)) != 0)
+				return rc;
 		} else if (missing) {
 			break;
 		} else if (arg[0] == '-' && arg[1] != '\0') {
@@ -194,6 +233,71 @@ parse_args(lb_cli *cli, test_args *a)
 	if (a->kind < 0)
 		return lb_cli_usage("plugin test: --kind is required\n%s", USAGE);
 	return 0;
+}
+
+/* The CLI hub takes `--config` anywhere on the line as the global config-file flag and
+ * keeps only the last one, but `plugin test` uses `--config key=value` (repeatable) for the
+ * plugin's config, as the issue and Velero's BSL `config` do. So the command's own options
+ * are read again from the original command line: a `--config` whose value has '=' is the
+ * plugin's, one without is the global config file (not ours). Other global flags are
+ * skipped. Falls back to the hub's argv if /proc is not there. */
+static char **
+original_args(int *argc_out, char **buf_out)
+{
+	FILE *f = fopen("/proc/self/cmdline", "r");
+	char *buf = NULL, **args = NULL;
+	size_t len = 0, cap = 0, i, n = 0;
+	int c, start, found = -1;
+
+	*buf_out = NULL;
+	if (f == NULL)
+		return NULL;
+	while ((c = fgetc(f)) != EOF) {
+		if (len + 2 > cap) {
+			char *grown = realloc(buf, cap = cap ? cap * 2 : 4096);
+			if (grown == NULL)
+				goto fail;
+			buf = grown;
+		}
+		buf[len++] = (char) c;
+	}
+	fclose(f);
+	f = NULL;
+	if (buf == NULL)
+		return NULL;
+	buf[len] = '\0';
+	for (i = 0; i < len; i++)
+		n += buf[i] == '\0';
+	if ((args = calloc(n + 2, sizeof(*args))) == NULL)
+		goto fail;
+	n = 0;
+	for (i = 0; i < len; i += strlen(buf + i) + 1)
+		args[n++] = buf + i;
+	/* "plugin" ... "test": the options start after "test". */
+	for (i = 1, start = -1; i < n; i++) {
+		if (start < 0 && strcmp(args[i], "plugin") == 0)
+			start = (int) i;
+		else if (start >= 0 && strcmp(args[i], "test") == 0) {
+			found = (int) i;
+			break;
+		}
+	}
+	if (found < 0)
+		goto fail;
+	*argc_out = (int) n;
+	*buf_out = buf;
+	/* Reuse the array as [plugin, test, options...] for parse_args. */
+	args[found - 1] = "plugin";
+	*argc_out = (int) n - (found - 1);
+	memmove(args, args + found - 1, (size_t) *argc_out * sizeof(*args));
+	args[*argc_out] = NULL;
+	return args;
+fail:
+	if (f != NULL)
+		fclose(f);
+	free(buf);
+	free(args);
+	return NULL;
 }
 
 /* A plugin that cannot be tested still gets a TAP stream, so CI shows why. */
@@ -242,6 +346,8 @@ lb_conformance_main(lb_cli *cli)
 	lb_config config;
 	lb_kit_opts opts;
 	opener_ctx ctx;
+	lb_cli orig;
+	char **orig_argv = NULL, *orig_buf = NULL;
 	char label[1400], impls[1024];
 	const char *name = NULL;
 	struct stat st;
@@ -249,7 +355,21 @@ lb_conformance_main(lb_cli *cli)
 	int rc, error, c;
 
 	memset(&a, 0, sizeof(a));
-	if ((rc = parse_args(cli, &a)) != 0)
+	if ((orig_argv = original_args(&orig.argc, &orig_buf)) != NULL) {
+		orig = *cli;
+		orig.argc = 0;
+		while (orig_argv[orig.argc] != NULL)
+			orig.argc++;
+		orig.argv = orig_argv;
+		rc = parse_args(&orig, &a);
+	} else {
+		rc = parse_args(cli, &a);
+		/* The hub kept the last --config; if it is key=value it was ours. */
+		if (rc == 0 && cli->config_explicit && cli->config_path != NULL &&
+		    strchr(cli->config_path, '=') != NULL)
+			rc = add_kv(&a, cli->config_path);
+	}
+	if (rc != 0)
 		goto done;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	lb_plugin_settings_init(&settings);
@@ -358,5 +478,7 @@ done:
 	for (i = 0; i < a.nkv; i++)
 		free((char *) a.kv[i].key);
 	free(a.kv);
+	free(orig_argv);
+	free(orig_buf);
 	return rc;
 }
