@@ -1,5 +1,7 @@
 #!/usr/bin/python3
 """Fidelity suite: Debian's kubectl 1.20 and python3-kubernetes judge the simulator.
+Checks run in order against one simulator and some build on earlier ones (e.g. the
+delete checks delete what the create checks made); -k runs a subset.
 
 usage: /usr/bin/python3 tests/fidelity/fidelity.py [--kubectl PATH] [-k SUBSTRING]
 Starts its simulators with tests/servers/k8s-sim-up.sh and stops them by pid.
@@ -144,7 +146,6 @@ def kubectl_get_table(ctx):
 
 @test
 def kubectl_create_f_and_already_exists(ctx):
-    ctx.k.run("create", "namespace", "fid")
     m = manifest("cm1.yaml", """apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -825,6 +826,7 @@ def main():
     ctx = Ctx()
     ctx.env = sim_up("--tls")
     ctx.k = Kubectl(kubectl, ctx.env["K8S_SIM_KUBECONFIG"])
+    ctx.k.run("create", "namespace", "fid")      # most checks work in namespace fid
     ctx.dyn = dynamic.DynamicClient(
         config.new_client_from_config(config_file=ctx.env["K8S_SIM_KUBECONFIG"]),
         cache_file=os.path.join(WORK, "discovery.json"))
