@@ -5,6 +5,8 @@
 #include "cli.h"
 
 int lb_cmd_version(lb_cli *cli);
+int lb_cmd_backup(lb_cli *cli);
+int lb_cmd_restore(lb_cli *cli);
 int lb_cmd_fscopy(lb_cli *cli);
 int lb_cmd_plugin(lb_cli *cli);
 int lb_cmd_task(lb_cli *cli);

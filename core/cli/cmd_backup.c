@@ -1,0 +1,541 @@
+/* `lifeboat backup create|get|describe|logs|download|delete` (core/backup). */
+#include "cli.h"
+#include "commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "backup/backup.h"
+#include "backup/catalog.h"
+#include "backup/layout.h"
+#include "backup/record.h"
+#include "backup/results.h"
+#include "backup/yaml_print.h"
+#include "engine/engine.h"
+#include "util/error.h"
+#include "util/time.h"
+
+/* "--name=value" or "--name value"; advances *i past the value. NULL when argv[*i] is
+ * not --name. *missing is set when the value is absent. */
+static const char *
+flag(lb_cli *cli, int *i, const char *name, int *missing)
+{
+	const char *a = cli->argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= cli->argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return cli->argv[++*i];
+}
+
+static const char *
+jstr(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	if (b)
+		x = cJSON_GetObjectItemCaseSensitive(x, b);
+	return cJSON_GetStringValue(x);
+}
+
+static double
+jnum(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	if (b)
+		x = cJSON_GetObjectItemCaseSensitive(x, b);
+	return cJSON_IsNumber(x) ? x->valuedouble : 0;
+}
+
+static int
+open_location(lb_cli *cli, const char *name, lb_engine **e, lb_location **loc)
+{
+	int error;
+
+	if ((error = lb_engine_open(cli, e)) < 0)
+		return lb_cli_fail("%s", lb_error_last(error));
+	if ((error = lb_engine_location(*e, name, loc)) < 0)
+		return lb_cli_fail("storage location %s: %s",
+				   name ? name : "(default)",
+				   lb_error_last(error));
+	return 0;
+}
+
+typedef struct progress {
+	int64_t last_ms;
+	int quiet;
+} progress;
+
+static void
+on_progress(void *ud, uint64_t done, uint64_t listed)
+{
+	progress *p = ud;
+	int64_t now = lb_now_ms();
+
+	if (p->quiet || now - p->last_ms < 1000)
+		return;
+	p->last_ms = now;
+	fprintf(stderr,
+		"Backup in progress: %llu items backed up (%llu listed)\n",
+		(unsigned long long) done,
+		(unsigned long long) listed);
+}
+
+static int
+backup_create(lb_cli *cli)
+{
+	lb_backup_opts o;
+	lb_backup_summary s;
+	lb_engine *e = NULL;
+	lb_location *loc = NULL;
+	lb_kube_client *kube = NULL;
+	lb_plugin_manager *mgr = NULL;
+	const char *loc_name = NULL, *v;
+	progress p = {0, 0};
+	int i, missing = 0, error, rc = LB_EXIT_FAIL;
+
+	memset(&o, 0, sizeof(o));
+	for (i = 2; i < cli->argc; i++) {
+		const char *a = cli->argv[i];
+
+		if ((v = flag(cli, &i, "--include-namespaces", &missing)))
+			o.include_namespaces = v;
+		else if ((v = flag(cli, &i, "--exclude-namespaces", &missing)))
+			o.exclude_namespaces = v;
+		else if ((v = flag(cli, &i, "--include-resources", &missing)))
+			o.include_resources = v;
+		else if ((v = flag(cli, &i, "--exclude-resources", &missing)))
+			o.exclude_resources = v;
+		else if ((v = flag(cli, &i, "--selector", &missing)) || (v = flag(cli, &i, "-l", &missing)))
+			o.selector = v;
+		else if ((v = flag(cli, &i, "--include-cluster-resources", &missing))) {
+			if (lb_cluster_mode_parse(v, &o.cluster) < 0)
+				return lb_cli_usage("%s", lb_error_last(LB_EINVAL));
+		} else if ((v = flag(cli, &i, "--storage-location", &missing)))
+			loc_name = v;
+		else if ((v = flag(cli, &i, "--ttl", &missing))) {
+			if (lb_duration_parse(v, &o.ttl_ms) < 0)
+				return lb_cli_usage("--ttl: %s", lb_error_last(LB_EINVAL));
+		} else if ((v = flag(cli, &i, "--workers", &missing)))
+			o.workers = atoi(v);
+		else if (!strcmp(a, "--wait") || !strcmp(a, "--wait=true"))
+			p.quiet = 0;
+		else if (!strcmp(a, "--wait=false"))
+			p.quiet = 1;
+		else if (!strcmp(a, "--preferred-version-only"))
+			o.preferred_only = 1;
+		else if (missing)
+			break;
+		else if (a[0] == '-')
+			return lb_cli_usage("backup create: unknown flag %s", a);
+		else if (!o.name)
+			o.name = a;
+		else
+			return lb_cli_usage("backup create: unexpected argument %s", a);
+		if (missing)
+			break;
+	}
+	if (missing)
+		return lb_cli_usage("backup create: %s needs a value", cli->argv[i]);
+	if (!o.name)
+		return lb_cli_usage("usage: lifeboat backup create NAME [--include-namespaces a,b] "
+				    "[--exclude-namespaces x] [--include-resources r] "
+				    "[--exclude-resources r] [--selector k=v] "
+				    "[--include-cluster-resources auto|true|false] "
+				    "[--storage-location L] [--ttl 720h] [--wait]");
+	if (open_location(cli, loc_name, &e, &loc) != 0)
+		goto done;
+	if ((error = lb_engine_kube(e, &kube)) < 0) {
+		lb_cli_fail("Kubernetes client: %s", lb_error_last(error));
+		goto done;
+	}
+	if (lb_engine_plugins(e, &mgr) == 0)
+		o.plugins = mgr;
+	o.progress = on_progress;
+	o.progress_ud = &p;
+	o.cancel = NULL;
+	if ((error = lb_backup_run(kube, loc, &o, &s)) < 0) {
+		lb_cli_fail("backup %s: %s", o.name, lb_error_last(error));
+		goto done;
+	}
+	printf("Backup %s: %s. %llu items in %.1f s; %zu errors, %zu warnings.\n",
+	       o.name,
+	       s.phase,
+	       (unsigned long long) s.items,
+	       (double) s.duration_ms / 1000.0,
+	       s.errors,
+	       s.warnings);
+	if (s.errors || s.warnings)
+		printf("Run `lifeboat backup describe %s --details` for details.\n", o.name);
+	rc = strcmp(s.phase, LB_PHASE_COMPLETED) == 0 ? LB_EXIT_OK : LB_EXIT_FAIL;
+done:
+	lb_engine_close(e);
+	return rc;
+}
+
+static const char *
+loc_flag(lb_cli *cli, int *first_arg)
+{
+	const char *loc = NULL;
+	int i, missing = 0;
+
+	*first_arg = -1;
+	for (i = 2; i < cli->argc; i++) {
+		const char *v = flag(cli, &i, "--storage-location", &missing);
+
+		if (v)
+			loc = v;
+		else if (cli->argv[i][0] != '-' && *first_arg < 0)
+			*first_arg = i;
+	}
+	return loc;
+}
+
+static int
+has_flag(lb_cli *cli, const char *name)
+{
+	int i;
+
+	for (i = 2; i < cli->argc; i++)
+		if (!strcmp(cli->argv[i], name))
+			return 1;
+	return 0;
+}
+
+static int
+print_doc(const cJSON *doc, const char *format)
+{
+	if (format && !strcmp(format, "yaml")) {
+		lb_buf b = LB_BUF_INIT;
+
+		lb_json_print_yaml(doc, &b);
+		fputs(b.ptr ? b.ptr : "", stdout);
+		lb_buf_dispose(&b);
+	} else {
+		char *s = cJSON_Print(doc);
+
+		puts(s ? s : "null");
+		free(s);
+	}
+	return LB_EXIT_OK;
+}
+
+static int
+backup_get(lb_cli *cli)
+{
+	lb_engine *e = NULL;
+	lb_location *loc = NULL;
+	lb_call *call = NULL;
+	cJSON *list = NULL, *b;
+	int first, error, rc = LB_EXIT_FAIL;
+	const char *ln = loc_flag(cli, &first);
+
+	if (open_location(cli, ln, &e, &loc) != 0)
+		goto done;
+	call = lb_call_new(NULL);
+	if (first > 0) {
+		cJSON *one = NULL;
+
+		if ((error = lb_backup_catalog_get(loc, call, cli->argv[first], &one)) < 0) {
+			lb_cli_fail("%s", lb_error_last(error));
+			goto done;
+		}
+		list = cJSON_CreateArray();
+		cJSON_AddItemToArray(list, one);
+	} else if ((error = lb_backup_catalog_list(loc, call, &list)) < 0) {
+		lb_cli_fail("%s", lb_error_last(error));
+		goto done;
+	}
+	if (cli->output && (!strcmp(cli->output, "json") || !strcmp(cli->output, "yaml"))) {
+		cJSON *doc = list;
+
+		if (first > 0)
+			doc = cJSON_GetArrayItem(list, 0);
+		else {
+			doc = cJSON_CreateObject();
+			cJSON_AddStringToObject(doc, "apiVersion", "velero.io/v1");
+			cJSON_AddStringToObject(doc, "kind", "BackupList");
+			cJSON_AddItemReferenceToObject(doc, "items", list);
+		}
+		print_doc(doc, cli->output);
+		if (doc != cJSON_GetArrayItem(list, 0))
+			cJSON_Delete(doc);
+		rc = LB_EXIT_OK;
+		goto done;
+	}
+	printf("%-30s %-16s %-7s %-9s %-21s %-21s %-16s %s\n",
+	       "NAME", "STATUS", "ERRORS", "WARNINGS", "CREATED", "EXPIRES", "STORAGE LOCATION",
+	       "SELECTOR");
+	cJSON_ArrayForEach(b, list)
+	{
+		const char *sel = "<none>";
+		char selbuf[256] = "";
+		cJSON *ls = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "spec"), "labelSelector");
+
+		if (ls) {
+			char *t = cJSON_PrintUnformatted(ls);
+
+			snprintf(selbuf, sizeof(selbuf), "%s", t);
+			free(t);
+			sel = selbuf;
+		}
+		printf("%-30s %-16s %-7.0f %-9.0f %-21s %-21s %-16s %s\n",
+		       jstr(b, "metadata", "name"),
+		       jstr(b, "status", "phase") ? jstr(b, "status", "phase") : "",
+		       jnum(b, "status", "errors"),
+		       jnum(b, "status", "warnings"),
+		       jstr(b, "status", "startTimestamp") ? jstr(b, "status", "startTimestamp")
+							   : "",
+		       jstr(b, "status", "expiration") ? jstr(b, "status", "expiration") : "",
+		       jstr(b, "spec", "storageLocation") ? jstr(b, "spec", "storageLocation") : "",
+		       sel);
+	}
+	rc = LB_EXIT_OK;
+done:
+	cJSON_Delete(list);
+	lb_call_free(call);
+	lb_engine_close(e);
+	return rc;
+}
+
+static void
+print_list(const char *title, const cJSON *spec, const char *key, const char *dflt)
+{
+	const cJSON *it;
+	int n = 0;
+
+	printf("  %s:", title);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(spec, key))
+		printf("%s%s", n++ ? ", " : " ", cJSON_GetStringValue(it));
+	if (!n)
+		printf(" %s", dflt);
+	printf("\n");
+}
+
+static void
+print_result_entries(const char *title, const cJSON *res)
+{
+	const cJSON *it, *ns;
+
+	printf("%s:\n", title);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "velero"))
+		printf("  Velero:   %s\n", cJSON_GetStringValue(it));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "cluster"))
+		printf("  Cluster:  %s\n", cJSON_GetStringValue(it));
+	cJSON_ArrayForEach(ns, cJSON_GetObjectItem(res, "namespaces"))
+		cJSON_ArrayForEach(it, ns)
+			printf("  Namespace %s: %s\n", ns->string, cJSON_GetStringValue(it));
+}
+
+static int
+backup_describe(lb_cli *cli)
+{
+	lb_engine *e = NULL;
+	lb_location *loc = NULL;
+	lb_call *call = NULL;
+	cJSON *b = NULL, *spec, *doc;
+	lb_buf buf = LB_BUF_INIT;
+	char key[1024];
+	int first, error, rc = LB_EXIT_FAIL;
+	const char *ln = loc_flag(cli, &first);
+
+	if (first < 0)
+		return lb_cli_usage("usage: lifeboat backup describe NAME [--details]");
+	if (open_location(cli, ln, &e, &loc) != 0)
+		goto done;
+	call = lb_call_new(NULL);
+	if ((error = lb_backup_catalog_get(loc, call, cli->argv[first], &b)) < 0) {
+		lb_cli_fail("%s", lb_error_last(error));
+		goto done;
+	}
+	spec = cJSON_GetObjectItem(b, "spec");
+	printf("Name:         %s\n", jstr(b, "metadata", "name"));
+	printf("Namespace:    %s\n", jstr(b, "metadata", "namespace"));
+	printf("Phase:        %s\n", jstr(b, "status", "phase"));
+	printf("Errors:       %.0f\n", jnum(b, "status", "errors"));
+	printf("Warnings:     %.0f\n", jnum(b, "status", "warnings"));
+	printf("\nNamespaces:\n");
+	print_list("Included", spec, "includedNamespaces", "*");
+	print_list("Excluded", spec, "excludedNamespaces", "<none>");
+	printf("\nResources:\n");
+	print_list("Included", spec, "includedResources", "*");
+	print_list("Excluded", spec, "excludedResources", "<none>");
+	{
+		const cJSON *icr = cJSON_GetObjectItem(spec, "includeClusterResources");
+
+		printf("  Cluster-scoped:  %s\n",
+		       cJSON_IsTrue(icr) ? "included" : cJSON_IsFalse(icr) ? "excluded" : "auto");
+	}
+	if (cJSON_GetObjectItem(spec, "labelSelector")) {
+		char *t = cJSON_PrintUnformatted(cJSON_GetObjectItem(spec, "labelSelector"));
+
+		printf("\nLabel selector:  %s\n", t);
+		free(t);
+	} else {
+		printf("\nLabel selector:  <none>\n");
+	}
+	printf("\nStorage Location:  %s\n", jstr(spec, "storageLocation", NULL));
+	printf("TTL:               %s\n", jstr(spec, "ttl", NULL));
+	printf("Format version:    %s\n", jstr(b, "status", "formatVersion"));
+	printf("\nStarted:    %s\n", jstr(b, "status", "startTimestamp"));
+	printf("Completed:  %s\n",
+	       jstr(b, "status", "completionTimestamp") ? jstr(b, "status", "completionTimestamp")
+							: "<n/a>");
+	printf("Expiration: %s\n", jstr(b, "status", "expiration"));
+	printf("\nTotal items to be backed up:  %.0f\n",
+	       jnum(cJSON_GetObjectItem(b, "status"), "progress", "totalItems"));
+	printf("Items backed up:              %.0f\n",
+	       jnum(cJSON_GetObjectItem(b, "status"), "progress", "itemsBackedUp"));
+	if (jstr(b, "status", "failureReason"))
+		printf("Failure reason: %s\n", jstr(b, "status", "failureReason"));
+	if (has_flag(cli, "--details")) {
+		const cJSON *kind, *it;
+
+		lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-resource-list.json.gz");
+		if (lb_backup_catalog_get_gz(loc, call, key, &buf) == 0 &&
+		    (doc = cJSON_Parse(buf.ptr))) {
+			printf("\nResource List:\n");
+			cJSON_ArrayForEach(kind, doc)
+			{
+				printf("  %s:\n", kind->string);
+				cJSON_ArrayForEach(it, kind)
+					printf("    - %s\n", cJSON_GetStringValue(it));
+			}
+			cJSON_Delete(doc);
+		}
+		lb_buf_clear(&buf);
+		lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-results.gz");
+		if (lb_backup_catalog_get_gz(loc, call, key, &buf) == 0 &&
+		    (doc = cJSON_Parse(buf.ptr))) {
+			printf("\n");
+			print_result_entries("Errors", cJSON_GetObjectItem(doc, "errors"));
+			print_result_entries("Warnings", cJSON_GetObjectItem(doc, "warnings"));
+			cJSON_Delete(doc);
+		}
+	}
+	rc = LB_EXIT_OK;
+done:
+	lb_buf_dispose(&buf);
+	cJSON_Delete(b);
+	lb_call_free(call);
+	lb_engine_close(e);
+	return rc;
+}
+
+static int
+backup_logs(lb_cli *cli)
+{
+	lb_engine *e = NULL;
+	lb_location *loc = NULL;
+	lb_call *call = NULL;
+	lb_buf buf = LB_BUF_INIT;
+	char key[1024];
+	int first, error, rc = LB_EXIT_FAIL;
+	const char *ln = loc_flag(cli, &first);
+
+	if (first < 0)
+		return lb_cli_usage("usage: lifeboat backup logs NAME");
+	if (open_location(cli, ln, &e, &loc) != 0)
+		goto done;
+	call = lb_call_new(NULL);
+	lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-logs.gz");
+	if ((error = lb_backup_catalog_get_gz(loc, call, key, &buf)) < 0) {
+		lb_cli_fail("logs of backup %s: %s", cli->argv[first], lb_error_last(error));
+		goto done;
+	}
+	fwrite(buf.ptr, 1, buf.len, stdout);
+	rc = LB_EXIT_OK;
+done:
+	lb_buf_dispose(&buf);
+	lb_call_free(call);
+	lb_engine_close(e);
+	return rc;
+}
+
+static int
+backup_download(lb_cli *cli)
+{
+	lb_engine *e = NULL;
+	lb_location *loc = NULL;
+	lb_call *call = NULL;
+	char path[1024];
+	int first, error, rc = LB_EXIT_FAIL;
+	const char *ln = loc_flag(cli, &first);
+
+	if (first < 0)
+		return lb_cli_usage("usage: lifeboat backup download NAME");
+	if (open_location(cli, ln, &e, &loc) != 0)
+		goto done;
+	call = lb_call_new(NULL);
+	snprintf(path, sizeof(path), "%s-data.tar.gz", cli->argv[first]);
+	if ((error = lb_backup_catalog_download(loc, call, cli->argv[first], path)) < 0) {
+		lb_cli_fail("%s", lb_error_last(error));
+		goto done;
+	}
+	printf("Backup %s has been successfully downloaded to %s\n", cli->argv[first], path);
+	rc = LB_EXIT_OK;
+done:
+	lb_call_free(call);
+	lb_engine_close(e);
+	return rc;
+}
+
+static int
+backup_delete(lb_cli *cli)
+{
+	lb_engine *e = NULL;
+	lb_location *loc = NULL;
+	lb_call *call = NULL;
+	int first, error, rc = LB_EXIT_FAIL;
+	const char *ln = loc_flag(cli, &first);
+
+	if (first < 0)
+		return lb_cli_usage("usage: lifeboat backup delete NAME");
+	if (open_location(cli, ln, &e, &loc) != 0)
+		goto done;
+	call = lb_call_new(NULL);
+	if ((error = lb_backup_catalog_delete(loc, call, cli->argv[first])) < 0) {
+		lb_cli_fail("%s", lb_error_last(error));
+		goto done;
+	}
+	printf("Backup %s deleted.\n", cli->argv[first]);
+	rc = LB_EXIT_OK;
+done:
+	lb_call_free(call);
+	lb_engine_close(e);
+	return rc;
+}
+
+int
+lb_cmd_backup(lb_cli *cli)
+{
+	const char *sub = cli->argc > 1 ? cli->argv[1] : "";
+
+	if (!strcmp(sub, "create"))
+		return backup_create(cli);
+	if (!strcmp(sub, "get"))
+		return backup_get(cli);
+	if (!strcmp(sub, "describe"))
+		return backup_describe(cli);
+	if (!strcmp(sub, "logs"))
+		return backup_logs(cli);
+	if (!strcmp(sub, "download"))
+		return backup_download(cli);
+	if (!strcmp(sub, "delete"))
+		return backup_delete(cli);
+	return lb_cli_usage("usage: lifeboat backup create|get|describe|logs|download|delete ...");
+}
