@@ -465,6 +465,8 @@ lb_kube__http(lb_kube_client *c, const lb_kube_http_req *req, lb_buf *resp)
 			}
 			if (!req->no_retry && attempt < c->max_retries &&
 			    retryable_transport(rc, req->method)) {
+				lb_log_debug("kube: %s %s: %s, retry %d", req->method, req->path,
+					     errbuf[0] ? errbuf : curl_easy_strerror(rc), attempt + 1);
 				sleep_ms(lb_kube__backoff_ms(attempt++, -1));
 				continue;
 			}
