@@ -647,6 +647,80 @@ spec:
 
 
 @test
+def static_hostpath_and_local_pvs(ctx):
+    hp = os.path.join(WORK, "hostpath-vol")
+    lp = os.path.join(WORK, "local-vol")
+    for d in (hp, lp):
+        os.makedirs(d)
+        with open(os.path.join(d, "x"), "w") as f:
+            f.write(d)
+    ctx.k.run("create", "namespace", "static")
+    ctx.k.run("apply", "-f", manifest("static.yaml", """apiVersion: v1
+kind: PersistentVolume
+metadata: {name: hp-pv}
+spec:
+  capacity: {storage: 2Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: manual
+  persistentVolumeReclaimPolicy: Retain
+  hostPath: {path: %s}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: local-pv}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: local
+  persistentVolumeReclaimPolicy: Retain
+  local: {path: %s}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [sim-node-1]}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: hp, namespace: static}
+spec:
+  storageClassName: manual
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: lo, namespace: static}
+spec:
+  storageClassName: local
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: user, namespace: static}
+spec:
+  containers: [{name: c, image: busybox}]
+  volumes:
+  - {name: a, persistentVolumeClaim: {claimName: hp}}
+  - {name: b, persistentVolumeClaim: {claimName: lo}}
+""" % (hp, lp)))
+    for pvc, pv in (("hp", "hp-pv"), ("lo", "local-pv")):
+        o = ctx.k.json("get", "pvc", pvc, "-n", "static")
+        check(o["status"]["phase"] == "Bound" and o["spec"]["volumeName"] == pv,
+              "static PV %s bound: %r" % (pv, o.get("status")))
+        check(ctx.k.json("get", "pv", pv)["spec"]["claimRef"]["name"] == pvc, "claimRef")
+    uid = ctx.k.json("get", "pod", "user", "-n", "static")["metadata"]["uid"]
+    vols = os.path.join(ctx.env["K8S_SIM_KUBELET_DIR"], "pods", uid, "volumes")
+    for link, want in ((os.path.join(vols, "kubernetes.io~host-path", "hp-pv", "x"), hp),
+                       (os.path.join(vols, "kubernetes.io~local-volume", "local-pv", "x"), lp)):
+        with open(link) as f:
+            check(f.read() == want, "kubelet link %s" % link)
+    ctx.k.run("delete", "pvc", "hp", "-n", "static")
+    check(ctx.k.json("get", "pv", "hp-pv")["status"]["phase"] == "Released",
+          "Retain policy releases the PV")
+
+
+@test
 def preprovisioned_snapshot_restore(ctx):
     """The Velero CSI restore path: a static VolumeSnapshotContent naming an existing
     snapshotHandle, a VolumeSnapshot bound to it, a PVC restored from it."""
