@@ -600,15 +600,13 @@ add_crds(run *r, lb_call *call)
 			continue;
 		*slash = '\0';
 		{
-			char *ver = slash + 1, *kslash = strchr(ver, '/');
+			char *ver = slash + 1, *kslash = strchr(ver, '/'), av[300];
 
 			if (!kslash)
 				continue;
 			*kslash = '\0';
-			res = lb_kube_discovery_find_kind(r->disc,
-							  r->reslist[i].key,
-							  kslash + 1);
-			(void) ver;
+			snprintf(av, sizeof(av), "%s/%s", group, ver);
+			res = lb_kube_discovery_find_kind(r->disc, av, kslash + 1);
 		}
 		if (!res)
 			continue;
