@@ -6,7 +6,7 @@
  *   lb-s3-drv PLUGIN.so [-c key=value]... [--cancel-after BYTES] COMMAND ARGS
  *     put B KEY FILE|-     (a regular FILE has a known size; '-' is stdin with size -1)
  *     get B KEY FILE|-     exists B KEY    rm B KEY    ls B PREFIX    prefixes B PREFIX DELIM
- *     url B KEY TTL_MS     putmany B PREFIX N FILE    getmany B PREFIX N
+ *     url B KEY TTL_MS     putmany B PREFIX N FILE    getmany B PREFIX N [DIR]
  *   -c caCert=@path reads the value from a file (the engine passes PEM content).
  * Exit status 0 on success; on failure "error: <code name>: <message>" on stderr and 1.
  */
@@ -293,14 +293,22 @@ main(int argc, char **argv)
 			rc = reg.m->put_object(self, &call, a[0], key, fd, st.st_size);
 			close(fd);
 		}
-	} else if (strcmp(cmd, "getmany") == 0 && left == 3) {
+	} else if (strcmp(cmd, "getmany") == 0 && (left == 3 || left == 4)) {
 		int n = atoi(a[2]);
-		int fd = open("/dev/null", O_WRONLY);
 		rc = 0;
 		for (int k = 0; k < n && rc == 0; k++) {
-			char key[1024];
+			char key[1024], path[2048];
+			int fd;
 			snprintf(key, sizeof(key), "%s%06d", a[1], k);
+			snprintf(path, sizeof(path), "%s/%06d", left == 4 ? a[3] : "", k);
+			fd = left == 4 ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)
+				       : open("/dev/null", O_WRONLY);
+			if (fd < 0) {
+				perror(path);
+				return 2;
+			}
 			rc = reg.m->get_object(self, &call, a[0], key, fd);
+			close(fd);
 		}
 	} else {
 		usage();
