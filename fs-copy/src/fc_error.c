@@ -17,26 +17,31 @@ lb_fscopy_errmsg(void)
 int
 lb_fscopy__err(int code, const char *fmt, ...)
 {
+	char tmp[sizeof(fc_msg)];
 	va_list ap;
 
+	/* through a copy: callers may wrap the previous message ("%s: %s", key, errmsg) */
 	va_start(ap, fmt);
-	vsnprintf(fc_msg, sizeof(fc_msg), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(fc_msg, tmp, sizeof(fc_msg));
 	return code;
 }
 
 int
 lb_fscopy__errno(int err, const char *fmt, ...)
 {
+	char tmp[sizeof(fc_msg)];
 	va_list ap;
 	size_t n;
 	int code;
 
 	va_start(ap, fmt);
-	vsnprintf(fc_msg, sizeof(fc_msg), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	n = strlen(fc_msg);
-	snprintf(fc_msg + n, sizeof(fc_msg) - n, ": %s", strerror(err));
+	n = strlen(tmp);
+	snprintf(tmp + n, sizeof(tmp) - n, ": %s", strerror(err));
+	memcpy(fc_msg, tmp, sizeof(fc_msg));
 	switch (err) {
 	case ENOENT:
 		code = LB_ENOTFOUND;

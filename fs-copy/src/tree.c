@@ -94,6 +94,166 @@ lb_fscopy__tree_free(fc_tree *t)
 	memset(t, 0, sizeof(*t));
 }
 
+
+/* restic stores node names Go-quoted (strconv.Quote without the outer quotes) inside the
+ * JSON string, so that names that are not UTF-8 survive: "a\xffb" for the bytes a, 0xff, b. */
+static int
+utf8_len(const uint8_t *p, size_t n, uint32_t *cp)
+{
+	int len, i;
+	uint32_t c;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0) {
+		len = 2;
+		c = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		len = 3;
+		c = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		len = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if ((size_t) len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static int
+go_quote(const char *s, size_t n, fc_buf *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *p = (const uint8_t *) s;
+	size_t i = 0;
+	int rc = 0;
+
+	while (i < n && rc == 0) {
+		uint32_t c;
+		int l = utf8_len(p + i, n - i, &c);
+		char e[12];
+		if (l == 0) {
+			e[0] = '\\';
+			e[1] = 'x';
+			e[2] = hex[p[i] >> 4];
+			e[3] = hex[p[i] & 15];
+			rc = lb_fscopy__buf_put(out, e, 4);
+			i++;
+			continue;
+		}
+		if (c == '"' || c == '\\') {
+			e[0] = '\\';
+			e[1] = (char) c;
+			rc = lb_fscopy__buf_put(out, e, 2);
+		} else if (c >= 0x20 && c < 0x7f) {
+			rc = lb_fscopy__buf_put(out, p + i, 1);
+		} else if (c == 7 || c == 8 || c == 12 || c == 10 || c == 13 || c == 9 || c == 11) {
+			e[0] = '\\';
+			e[1] = "abtnvfr"[c == 7 ? 0 : c == 8 ? 1 : c == 9 ? 2 : c == 10 ? 3 : c == 11 ? 4 : c == 12 ? 5 : 6];
+			rc = lb_fscopy__buf_put(out, e, 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(e, sizeof(e), "\\x%02x", c);
+			rc = lb_fscopy__buf_put(out, e, 4);
+		} else if ((c >= 0x80 && c < 0xa0) || c == 0xad) {
+			snprintf(e, sizeof(e), "\\u%04x", c);
+			rc = lb_fscopy__buf_put(out, e, 6);
+		} else {
+			rc = lb_fscopy__buf_put(out, p + i, (size_t) l);
+		}
+		i += (size_t) l;
+	}
+	return rc;
+}
+
+static size_t
+put_utf8(uint32_t c, char *o)
+{
+	if (c < 0x80) {
+		o[0] = (char) c;
+		return 1;
+	}
+	if (c < 0x800) {
+		o[0] = (char) (0xc0 | c >> 6);
+		o[1] = (char) (0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		o[0] = (char) (0xe0 | c >> 12);
+		o[1] = (char) (0x80 | (c >> 6 & 0x3f));
+		o[2] = (char) (0x80 | (c & 0x3f));
+		return 3;
+	}
+	o[0] = (char) (0xf0 | c >> 18);
+	o[1] = (char) (0x80 | (c >> 12 & 0x3f));
+	o[2] = (char) (0x80 | (c >> 6 & 0x3f));
+	o[3] = (char) (0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* strconv.Unquote of a quoted body, in place. */
+static int
+go_unquote(char *s, size_t *len_out)
+{
+	char *o = s, *p = s;
+
+	while (*p) {
+		if (*p != '\\') {
+			*o++ = *p++;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'a': *o++ = 7; p++; break;
+		case 'b': *o++ = 8; p++; break;
+		case 'f': *o++ = 12; p++; break;
+		case 'n': *o++ = 10; p++; break;
+		case 'r': *o++ = 13; p++; break;
+		case 't': *o++ = 9; p++; break;
+		case 'v': *o++ = 11; p++; break;
+		case '\\': case '"': case '\'': *o++ = *p++; break;
+		case 'x': case 'u': case 'U': {
+			int digits = *p == 'x' ? 2 : *p == 'u' ? 4 : 8, i;
+			uint32_t c = 0;
+			char kind = *p++;
+			for (i = 0; i < digits; i++, p++) {
+				int h = (*p >= '0' && *p <= '9') ? *p - '0' : (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10 : (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10 : -1;
+				if (h < 0)
+					return lb_fscopy__err(LB_ECORRUPT, "bad escape in node name");
+				c = c << 4 | (uint32_t) h;
+			}
+			if (kind == 'x')
+				*o++ = (char) c;
+			else
+				o += put_utf8(c, o);
+			break;
+		}
+		default:
+			if (*p >= '0' && *p <= '7' && p[1] && p[2]) {
+				*o++ = (char) ((p[0] - '0') * 64 + (p[1] - '0') * 8 + (p[2] - '0'));
+				p += 3;
+				break;
+			}
+			return lb_fscopy__err(LB_ECORRUPT, "bad escape in node name");
+		}
+	}
+	*o = 0;
+	*len_out = (size_t) (o - s);
+	return 0;
+}
+
 static const char *const type_names[] = {"file", "dir", "symlink", "dev", "chardev", "fifo",
                                          "socket"};
 
@@ -113,8 +273,12 @@ node_serialize(const fc_node *n, fc_buf *b)
 	size_t i;
 	int rc;
 
-	rc = lb_fscopy__buf_puts(b, "{\"name\":");
-	rc = rc ? rc : lb_fscopy__buf_json_str(b, n->name, n->name_len);
+	fc_buf q = {0};
+
+	rc = go_quote(n->name, n->name_len, &q);
+	rc = rc ? rc : lb_fscopy__buf_puts(b, "{\"name\":");
+	rc = rc ? rc : lb_fscopy__buf_json_str(b, q.data ? (char *) q.data : "", q.len);
+	lb_fscopy__buf_free(&q);
 	rc = rc ? rc : lb_fscopy__buf_printf(b, ",\"type\":\"%s\"", type_names[n->type]);
 	if (!rc && n->mode)
 		rc = lb_fscopy__buf_printf(b, ",\"mode\":%u", n->mode);
@@ -239,6 +403,11 @@ node_parse(cJSON *o, fc_node *n)
 	if (!cJSON_IsString(f))
 		return lb_fscopy__err(LB_ECORRUPT, "tree node without a name");
 	n->name = str_dup(o, "name", &n->name_len);
+	if (!n->name)
+		return lb_fscopy__err(LB_ENOMEM, "out of memory");
+	rc = go_unquote(n->name, &n->name_len);
+	if (rc < 0)
+		return rc;
 	f = cJSON_GetObjectItem(o, "type");
 	n->type = -1;
 	for (i = 0; cJSON_IsString(f) && i < sizeof(type_names) / sizeof(*type_names); i++)
