@@ -151,7 +151,7 @@ lb_s3_options_parse(lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_
 	const char *plugin = flavor == LB_S3_FLAVOR_MINIO ? "minio" : "aws";
 	int path_style_set = 0, error = 0;
 
-	o.part_size = 16LL << 20;
+	o.part_size = 8LL << 20;
 	o.parallel_parts = 4;
 	o.max_retries = 5;
 	o.retry_base_ms = 200;
