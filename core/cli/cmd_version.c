@@ -22,6 +22,7 @@ print_server(lb_cli *cli)
 	int explicit = cli->kubeconfig || cli->context || (env && *env);
 	lb_kube_options o = {0};
 	lb_kube_client *c = NULL;
+	const char *git, *platform;
 	cJSON *v = NULL;
 	int error;
 
@@ -36,10 +37,11 @@ print_server(lb_cli *cli)
 			return LB_EXIT_OK;
 		return lb_cli_fail("%s", lb_error_last(error));
 	}
+	git = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "gitVersion"));
+	platform = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "platform"));
 	printf("Server:\n\tVersion: %s\n\tPlatform: %s\n\tURL: %s\n",
-	       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "gitVersion"))
-		       ?: "(unknown)",
-	       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "platform")) ?: "(unknown)",
+	       git ? git : "(unknown)",
+	       platform ? platform : "(unknown)",
 	       lb_kube_client_server(c));
 	cJSON_Delete(v);
 	lb_kube_client_free(c);

@@ -34,9 +34,9 @@ setup_url(lb_kube_client *c)
 	c->is_https = !strncmp(s, "https://", 8);
 	if (!c->is_https && strncmp(s, "http://", 7) != 0)
 		return lb_error_set(LB_EINVAL,
-				    "kubeconfig %s: cluster '%s' server '%s' is not an http:// or "
-				    "https:// URL",
-				    c->cfg.config_path, c->cfg.cluster ? c->cfg.cluster : "", s);
+		                    "kubeconfig %s: cluster '%s' server '%s' is not an http:// or "
+		                    "https:// URL",
+		                    c->cfg.config_path, c->cfg.cluster ? c->cfg.cluster : "", s);
 	if (!c->cfg.tls_server_name || !c->is_https) {
 		c->url_base = strdup(s);
 		return c->url_base ? 0 : LB_ENOMEM;
@@ -53,10 +53,9 @@ setup_url(lb_kube_client *c)
 	memcpy(host, hp, hl);
 	host[hl] = '\0';
 	snprintf(port, sizeof(port), "%.*s", colon ? (int) (end - colon - 1) : 3,
-		 colon ? colon + 1 : "443");
+	         colon ? colon + 1 : "443");
 	if (asprintf(&c->url_base, "https://%s:%s%s", c->cfg.tls_server_name, port, end) < 0 ||
-	    asprintf(&c->connect_to, "%s:%s:%s:%s", c->cfg.tls_server_name, port, host, port) <
-		    0 ||
+	    asprintf(&c->connect_to, "%s:%s:%s:%s", c->cfg.tls_server_name, port, host, port) < 0 ||
 	    asprintf(&c->host_header, "Host: %s:%s", host, port) < 0)
 		return LB_ENOMEM;
 	return 0;
@@ -82,11 +81,12 @@ lb_kube_client_new(const lb_kube_options *opts, lb_kube_client **client_out)
 		c->qps = 0; /* unlimited */
 	c->page_size = opts->page_size > 0 ? opts->page_size : 500;
 	c->timeout_ms = opts->timeout_ms == 0 ? 60000 : opts->timeout_ms;
-	c->max_retries = opts->max_retries == 0 ? 5 : (opts->max_retries < 0 ? 0 : opts->max_retries);
+	c->max_retries =
+	    opts->max_retries == 0 ? 5 : (opts->max_retries < 0 ? 0 : opts->max_retries);
 	c->user_agent = strdup(opts->user_agent ? opts->user_agent : "lifeboat/" LB_VERSION);
 	lb_kube__ratelimit_init(&c->rl, c->qps, c->burst, lb_now_ms());
 	if ((error = lb_kube__config_load(opts->kubeconfig, opts->context, opts->in_cluster,
-					  &c->cfg)) < 0)
+	                                  &c->cfg)) < 0)
 		goto done;
 	if ((error = setup_url(c)) < 0)
 		goto done;

@@ -110,7 +110,8 @@ fill_resources(lb_kube_group_version *gv, const cJSON *list, const char *group)
 		return LB_ENOMEM;
 	cJSON_ArrayForEach(it, arr)
 	{
-		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
+		const char *name =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
 		lb_kube_resource *r;
 		const char *sv;
 		if (!name || strchr(name, '/'))
@@ -133,7 +134,8 @@ fill_resources(lb_kube_group_version *gv, const cJSON *list, const char *group)
 	gv->resource_count = n;
 	cJSON_ArrayForEach(it, arr)
 	{
-		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
+		const char *name =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
 		const char *slash = name ? strchr(name, '/') : NULL;
 		if (!slash)
 			continue;
@@ -152,8 +154,7 @@ fill_resources(lb_kube_group_version *gv, const cJSON *list, const char *group)
 
 /* GET @path and keep the answer in @o->answers; *out NULL when it failed softly. */
 static int
-fetch(lb_kube_client *c, struct discovery_owner *o, const char *path, const char *what,
-      cJSON **out)
+fetch(lb_kube_client *c, struct discovery_owner *o, const char *path, const char *what, cJSON **out)
 {
 	lb_kube_http_req req = {0};
 	lb_buf resp = LB_BUF_INIT;
@@ -168,7 +169,8 @@ fetch(lb_kube_client *c, struct discovery_owner *o, const char *path, const char
 	j = cJSON_ParseWithLength(resp.ptr ? resp.ptr : "", resp.len);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
-		error = lb_error_set(LB_EPROTO, "%s: the server's answer is not a JSON object", what);
+		error =
+		    lb_error_set(LB_EPROTO, "%s: the server's answer is not a JSON object", what);
 		goto done;
 	}
 	cJSON_AddItemToArray(o->answers, j);
@@ -181,8 +183,7 @@ done:
 /* Resources of one group-version; a failing group-version is kept empty (like kubectl,
  * which warns about unavailable aggregated APIs and goes on). */
 static int
-fetch_gv(lb_kube_client *c, struct discovery_owner *o, lb_kube_group_version *gv,
-	 const char *group)
+fetch_gv(lb_kube_client *c, struct discovery_owner *o, lb_kube_group_version *gv, const char *group)
 {
 	char path[512], what[600];
 	cJSON *list = NULL;
@@ -229,7 +230,8 @@ lb_kube_discover(lb_kube_client *c, lb_kube_discovery **discovery_out)
 		lb_kube_group *g = &o->pub.groups[o->pub.group_count++];
 		size_t nv = 0;
 		g->name = "";
-		g->versions = calloc((size_t) cJSON_GetArraySize(versions) + 1, sizeof(*g->versions));
+		g->versions =
+		    calloc((size_t) cJSON_GetArraySize(versions) + 1, sizeof(*g->versions));
 		if (!g->versions) {
 			error = LB_ENOMEM;
 			goto done;
@@ -252,8 +254,10 @@ lb_kube_discover(lb_kube_client *c, lb_kube_discovery **discovery_out)
 		lb_kube_group *g;
 		const cJSON *gvs = cJSON_GetObjectItemCaseSensitive(it, "versions"), *v;
 		const cJSON *pref = cJSON_GetObjectItemCaseSensitive(it, "preferredVersion");
-		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
-		const char *pv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pref, "version"));
+		const char *name =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
+		const char *pv =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pref, "version"));
 		size_t nv = 0;
 
 		if (!name)
@@ -267,10 +271,10 @@ lb_kube_discover(lb_kube_client *c, lb_kube_discovery **discovery_out)
 		}
 		cJSON_ArrayForEach(v, gvs)
 		{
-			const char *gvn =
-				cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "groupVersion"));
+			const char *gvn = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(v, "groupVersion"));
 			const char *ver =
-				cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "version"));
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "version"));
 			if (!gvn || !ver)
 				continue;
 			g->versions[nv].group_version = gvn;
@@ -359,8 +363,10 @@ find_in_gv(const lb_kube_group_version *gv, const char *resource)
 }
 
 const lb_kube_resource *
-lb_kube_discovery_find_version(const lb_kube_discovery *d, const char *group,
-			       const char *version, const char *resource)
+lb_kube_discovery_find_version(const lb_kube_discovery *d,
+                               const char *group,
+                               const char *version,
+                               const char *resource)
 {
 	const lb_kube_group *g = lb_kube_discovery_group(d, group);
 
@@ -385,8 +391,7 @@ lb_kube_discovery_find(const lb_kube_discovery *d, const char *group, const char
 }
 
 const lb_kube_resource *
-lb_kube_discovery_find_kind(const lb_kube_discovery *d, const char *api_version,
-			    const char *kind)
+lb_kube_discovery_find_kind(const lb_kube_discovery *d, const char *api_version, const char *kind)
 {
 	const char *slash = strchr(api_version, '/');
 	char group[256];
@@ -394,7 +399,7 @@ lb_kube_discovery_find_kind(const lb_kube_discovery *d, const char *api_version,
 	const lb_kube_group *g;
 
 	snprintf(group, sizeof(group), "%.*s", slash ? (int) (slash - api_version) : 0,
-		 api_version);
+	         api_version);
 	g = lb_kube_discovery_group(d, group);
 	for (size_t j = 0; g && j < g->version_count; j++) {
 		const lb_kube_group_version *gv = &g->versions[j];

@@ -76,7 +76,7 @@ exec_info(const lb_kube_exec_spec *spec, const lb_kube_config *cfg)
 		if (cfg->ca_data) {
 			/* PEM as the raw bytes, base64 like the kubeconfig field */
 			static const char tbl[] =
-				"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 			size_t n = cfg->ca_data_len, o = 0;
 			char *b64 = malloc((n + 2) / 3 * 4 + 1);
 			const unsigned char *d = (const unsigned char *) cfg->ca_data;
@@ -113,24 +113,24 @@ parse_cred(const lb_kube_exec_spec *spec, const char *out, lb_kube_exec_cred *cr
 
 	if (!doc || !cJSON_IsObject(doc)) {
 		error = lb_error_set(LB_EPROTO,
-				     "exec credential plugin %s printed no JSON ExecCredential",
-				     spec->command);
+		                     "exec credential plugin %s printed no JSON ExecCredential",
+		                     spec->command);
 		goto done;
 	}
 	api = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "apiVersion"));
 	if (!api || strcmp(api, spec->api_version) != 0) {
 		error = lb_error_set(LB_EPROTO,
-				     "exec credential plugin %s answered apiVersion '%s', but the "
-				     "kubeconfig asks for '%s'",
-				     spec->command, api ? api : "", spec->api_version);
+		                     "exec credential plugin %s answered apiVersion '%s', but the "
+		                     "kubeconfig asks for '%s'",
+		                     spec->command, api ? api : "", spec->api_version);
 		goto done;
 	}
 	st = cJSON_GetObjectItemCaseSensitive(doc, "status");
 	if (!cJSON_IsObject(st)) {
 		error = lb_error_set(LB_EPROTO,
-				     "exec credential plugin %s printed an ExecCredential without "
-				     "status",
-				     spec->command);
+		                     "exec credential plugin %s printed an ExecCredential without "
+		                     "status",
+		                     spec->command);
 		goto done;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(st, "token");
@@ -144,19 +144,20 @@ parse_cred(const lb_kube_exec_spec *spec, const char *out, lb_kube_exec_cred *cr
 		cred->key_data = strdup(v->valuestring);
 	if (!cred->token && !(cred->cert_data && cred->key_data)) {
 		error = lb_error_set(LB_EPROTO,
-				     "exec credential plugin %s gave neither status.token nor "
-				     "clientCertificateData and clientKeyData",
-				     spec->command);
+		                     "exec credential plugin %s gave neither status.token nor "
+		                     "clientCertificateData and clientKeyData",
+		                     spec->command);
 		goto done;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(st, "expirationTimestamp");
 	if (cJSON_IsString(v)) {
 		cred->expires = lb_kube__parse_rfc3339(v->valuestring);
 		if (cred->expires == (time_t) -1) {
-			error = lb_error_set(LB_EPROTO,
-					     "exec credential plugin %s: expirationTimestamp '%s' is "
-					     "not RFC 3339",
-					     spec->command, v->valuestring);
+			error =
+			    lb_error_set(LB_EPROTO,
+			                 "exec credential plugin %s: expirationTimestamp '%s' is "
+			                 "not RFC 3339",
+			                 spec->command, v->valuestring);
 			goto done;
 		}
 	}
@@ -168,8 +169,10 @@ done:
 }
 
 int
-lb_kube__exec_run(const lb_kube_exec_spec *spec, const lb_kube_config *cfg, int64_t timeout_ms,
-		  lb_kube_exec_cred *cred_out)
+lb_kube__exec_run(const lb_kube_exec_spec *spec,
+                  const lb_kube_config *cfg,
+                  int64_t timeout_ms,
+                  lb_kube_exec_cred *cred_out)
 {
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1};
 	posix_spawn_file_actions_t fa;
@@ -203,7 +206,8 @@ lb_kube__exec_run(const lb_kube_exec_spec *spec, const lb_kube_config *cfg, int6
 		size_t nl = eq ? (size_t) (eq - environ[i]) : strlen(environ[i]);
 		int shadowed = !strncmp(environ[i], "KUBERNETES_EXEC_INFO=", 21);
 		for (size_t j = 0; j < nenv_spec && !shadowed; j++)
-			shadowed = !strncmp(spec->env[j], environ[i], nl) && spec->env[j][nl] == '=';
+			shadowed =
+			    !strncmp(spec->env[j], environ[i], nl) && spec->env[j][nl] == '=';
 		if (!shadowed)
 			envp[k++] = environ[i];
 	}
@@ -221,17 +225,17 @@ lb_kube__exec_run(const lb_kube_exec_spec *spec, const lb_kube_config *cfg, int6
 	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
 	error = strchr(spec->command, '/')
-			? posix_spawn(&pid, spec->command, &fa, NULL, argv, envp)
-			: posix_spawnp(&pid, spec->command, &fa, NULL, argv, envp);
+	            ? posix_spawn(&pid, spec->command, &fa, NULL, argv, envp)
+	            : posix_spawnp(&pid, spec->command, &fa, NULL, argv, envp);
 	if (error) {
 		pid = -1;
-		error = lb_error_set(LB_ENOTFOUND,
-				     "cannot run exec credential plugin '%s' (user '%s' in kubeconfig "
-				     "%s): %s%s%s",
-				     spec->command, cfg && cfg->user ? cfg->user : "",
-				     cfg && cfg->config_path ? cfg->config_path : "", strerror(error),
-				     spec->install_hint ? ": " : "",
-				     spec->install_hint ? spec->install_hint : "");
+		error = lb_error_set(
+		    LB_ENOTFOUND,
+		    "cannot run exec credential plugin '%s' (user '%s' in kubeconfig "
+		    "%s): %s%s%s",
+		    spec->command, cfg && cfg->user ? cfg->user : "",
+		    cfg && cfg->config_path ? cfg->config_path : "", strerror(error),
+		    spec->install_hint ? ": " : "", spec->install_hint ? spec->install_hint : "");
 		goto done;
 	}
 	close(outp[1]);
@@ -245,9 +249,9 @@ lb_kube__exec_run(const lb_kube_exec_spec *spec, const lb_kube_config *cfg, int6
 			continue;
 		if (r == 0) {
 			kill(pid, SIGKILL);
-			error = lb_error_set(LB_ETIMEDOUT,
-					     "exec credential plugin %s did not finish within %lld ms",
-					     spec->command, (long long) (timeout_ms > 0 ? timeout_ms : 60000));
+			error = lb_error_set(
+			    LB_ETIMEDOUT, "exec credential plugin %s did not finish within %lld ms",
+			    spec->command, (long long) (timeout_ms > 0 ? timeout_ms : 60000));
 			goto done;
 		}
 		for (int i = 0; i < 2; i++) {
@@ -272,13 +276,14 @@ lb_kube__exec_run(const lb_kube_exec_spec *spec, const lb_kube_config *cfg, int6
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		while (err.len && (err.ptr[err.len - 1] == '\n'))
 			err.ptr[--err.len] = '\0';
-		error = lb_error_set(LB_EAUTH,
-				     "exec credential plugin %s (user '%s' in kubeconfig %s) failed "
-				     "with status %d: %s",
-				     spec->command, cfg && cfg->user ? cfg->user : "",
-				     cfg && cfg->config_path ? cfg->config_path : "",
-				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-				     err.len ? err.ptr : "(no output on stderr)");
+		error =
+		    lb_error_set(LB_EAUTH,
+		                 "exec credential plugin %s (user '%s' in kubeconfig %s) failed "
+		                 "with status %d: %s",
+		                 spec->command, cfg && cfg->user ? cfg->user : "",
+		                 cfg && cfg->config_path ? cfg->config_path : "",
+		                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+		                 err.len ? err.ptr : "(no output on stderr)");
 		goto done;
 	}
 	if ((error = parse_cred(spec, out.ptr ? out.ptr : "", &cred)) < 0)

@@ -39,8 +39,8 @@ lb_kube__urlencode(lb_buf *b, const char *s)
 
 	for (; *s && error == 0; s++) {
 		unsigned char ch = (unsigned char) *s;
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
 			error = lb_buf_put(b, s, 1);
 		} else {
 			char enc[3] = {'%', hex[ch >> 4], hex[ch & 15]};
@@ -54,20 +54,34 @@ static const char *
 reason_for(long code)
 {
 	switch (code) {
-	case 400: return "BadRequest";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "NotFound";
-	case 405: return "MethodNotAllowed";
-	case 409: return "Conflict";
-	case 410: return "Expired";
-	case 415: return "UnsupportedMediaType";
-	case 422: return "Invalid";
-	case 429: return "TooManyRequests";
-	case 500: return "InternalError";
-	case 503: return "ServiceUnavailable";
-	case 504: return "Timeout";
-	default: return "";
+	case 400:
+		return "BadRequest";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "NotFound";
+	case 405:
+		return "MethodNotAllowed";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Expired";
+	case 415:
+		return "UnsupportedMediaType";
+	case 422:
+		return "Invalid";
+	case 429:
+		return "TooManyRequests";
+	case 500:
+		return "InternalError";
+	case 503:
+		return "ServiceUnavailable";
+	case 504:
+		return "Timeout";
+	default:
+		return "";
 	}
 }
 
@@ -93,10 +107,13 @@ lb_kube__map_error(lb_kube_client *c, const char *what, long code, const char *b
 	int error;
 
 	if (cJSON_IsObject(st)) {
-		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "kind"));
+		const char *kind =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "kind"));
 		if (kind && !strcmp(kind, "Status")) {
-			reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "reason"));
-			message = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "message"));
+			reason =
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "reason"));
+			message =
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "message"));
 		}
 	}
 	if (!reason || !*reason)
@@ -108,30 +125,46 @@ lb_kube__map_error(lb_kube_client *c, const char *what, long code, const char *b
 				n++;
 		}
 		snprintf(snippet, sizeof(snippet), "the server answered HTTP %ld%s%.*s", code,
-			 n ? ": " : "", (int) n, body ? body : "");
+		         n ? ": " : "", (int) n, body ? body : "");
 		message = snippet;
 	}
 	lb_kube__set_status(code, reason, message);
 
 	switch (code) {
 	case 400:
-	case 422: error = LB_EINVAL; break;
-	case 401: error = LB_EAUTH; break;
-	case 403: error = LB_EPERM; break;
-	case 404: error = LB_ENOTFOUND; break;
+	case 422:
+		error = LB_EINVAL;
+		break;
+	case 401:
+		error = LB_EAUTH;
+		break;
+	case 403:
+		error = LB_EPERM;
+		break;
+	case 404:
+		error = LB_ENOTFOUND;
+		break;
 	case 405:
-	case 415: error = LB_EUNSUPPORTED; break;
-	case 409: error = !strcmp(reason, "AlreadyExists") ? LB_EEXISTS : LB_ECONFLICT; break;
+	case 415:
+		error = LB_EUNSUPPORTED;
+		break;
+	case 409:
+		error = !strcmp(reason, "AlreadyExists") ? LB_EEXISTS : LB_ECONFLICT;
+		break;
 	case 410:
-	case 429: error = LB_EAGAIN; break;
-	default: error = code >= 500 ? LB_EAGAIN : LB_ERROR; break;
+	case 429:
+		error = LB_EAGAIN;
+		break;
+	default:
+		error = code >= 500 ? LB_EAGAIN : LB_ERROR;
+		break;
 	}
 	if (code == 401) {
 		error = lb_error_set(error,
-				     "the server at %s refused the credentials of user '%s' in "
-				     "kubeconfig %s (401 Unauthorized): %s",
-				     c->cfg.server, c->cfg.user ? c->cfg.user : "",
-				     c->cfg.config_path ? c->cfg.config_path : "", cred_hint(c));
+		                     "the server at %s refused the credentials of user '%s' in "
+		                     "kubeconfig %s (401 Unauthorized): %s",
+		                     c->cfg.server, c->cfg.user ? c->cfg.user : "",
+		                     c->cfg.config_path ? c->cfg.config_path : "", cred_hint(c));
 	} else if (what) {
 		error = lb_error_set(error, "%s: %s", what, message);
 	} else {
@@ -173,9 +206,10 @@ credentials(lb_kube_client *c, char **token_out, char **cert_out, char **key_out
 			size_t n;
 			if (!f) {
 				error = lb_error_errno(errno,
-						       "cannot read tokenFile %s of user '%s' in "
-						       "kubeconfig %s",
-						       c->cfg.token_file, c->cfg.user, c->cfg.config_path);
+				                       "cannot read tokenFile %s of user '%s' in "
+				                       "kubeconfig %s",
+				                       c->cfg.token_file, c->cfg.user,
+				                       c->cfg.config_path);
 				goto done;
 			}
 			n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -275,8 +309,11 @@ on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c_, curl_off_t d)
 }
 
 static int
-transport_error(lb_kube_client *c, const lb_kube_http_req *req, CURLcode rc, const char *detail,
-		int64_t timeout_ms)
+transport_error(lb_kube_client *c,
+                const lb_kube_http_req *req,
+                CURLcode rc,
+                const char *detail,
+                int64_t timeout_ms)
 {
 	const char *msg = detail && *detail ? detail : curl_easy_strerror(rc);
 
@@ -284,25 +321,27 @@ transport_error(lb_kube_client *c, const lb_kube_http_req *req, CURLcode rc, con
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return lb_error_set(LB_ETIMEDOUT,
-				    "%s%sthe server at %s did not answer within %lld ms (context "
-				    "'%s' in kubeconfig %s): check that the cluster is healthy",
-				    req->what ? req->what : "", req->what ? ": " : "", c->cfg.server,
-				    (long long) timeout_ms, c->cfg.context, c->cfg.config_path);
+		                    "%s%sthe server at %s did not answer within %lld ms (context "
+		                    "'%s' in kubeconfig %s): check that the cluster is healthy",
+		                    req->what ? req->what : "", req->what ? ": " : "",
+		                    c->cfg.server, (long long) timeout_ms, c->cfg.context,
+		                    c->cfg.config_path);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CONNECT_ERROR:
 		return lb_error_set(LB_EAUTH,
-				    "TLS with the server at %s failed (cluster '%s' in kubeconfig "
-				    "%s): %s: check certificate-authority, tls-server-name and the "
-				    "client certificate",
-				    c->cfg.server, c->cfg.cluster, c->cfg.config_path, msg);
+		                    "TLS with the server at %s failed (cluster '%s' in kubeconfig "
+		                    "%s): %s: check certificate-authority, tls-server-name and the "
+		                    "client certificate",
+		                    c->cfg.server, c->cfg.cluster, c->cfg.config_path, msg);
 	default:
-		return lb_error_set(LB_EIO,
-				    "cannot reach the server at %s (context '%s' in kubeconfig %s): "
-				    "%s: check that the cluster is running and the server address is "
-				    "right",
-				    c->cfg.server, c->cfg.context, c->cfg.config_path, msg);
+		return lb_error_set(
+		    LB_EIO,
+		    "cannot reach the server at %s (context '%s' in kubeconfig %s): "
+		    "%s: check that the cluster is running and the server address is "
+		    "right",
+		    c->cfg.server, c->cfg.context, c->cfg.config_path, msg);
 	}
 }
 
@@ -369,7 +408,7 @@ lb_kube__http(lb_kube_client *c, const lb_kube_http_req *req, lb_buf *resp)
 		curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 		curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-				 timeout_ms > 0 && timeout_ms < 30000 ? (long) timeout_ms : 30000L);
+		                 timeout_ms > 0 && timeout_ms < 30000 ? (long) timeout_ms : 30000L);
 		if (timeout_ms > 0)
 			curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
 		if (req->stop) {
@@ -384,7 +423,7 @@ lb_kube__http(lb_kube_client *c, const lb_kube_http_req *req, lb_buf *resp)
 				curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 			if (req->body || !strcmp(req->method, "POST")) {
 				curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-						 (curl_off_t) (req->body ? req->body_len : 0));
+				                 (curl_off_t) (req->body ? req->body_len : 0));
 				curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 			}
 		}
@@ -394,7 +433,7 @@ lb_kube__http(lb_kube_client *c, const lb_kube_http_req *req, lb_buf *resp)
 				curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 			} else if (c->cfg.ca_data) {
 				ca_blob = (struct curl_blob){c->cfg.ca_data, c->cfg.ca_data_len,
-							     CURL_BLOB_NOCOPY};
+				                             CURL_BLOB_NOCOPY};
 				curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca_blob);
 			} else if (c->cfg.ca_file) {
 				curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg.ca_file);
@@ -405,16 +444,17 @@ lb_kube__http(lb_kube_client *c, const lb_kube_http_req *req, lb_buf *resp)
 				hdrs = curl_slist_append(hdrs, c->host_header);
 			}
 			if (cert && key) {
-				cert_blob = (struct curl_blob){cert, strlen(cert), CURL_BLOB_NOCOPY};
+				cert_blob =
+				    (struct curl_blob){cert, strlen(cert), CURL_BLOB_NOCOPY};
 				key_blob = (struct curl_blob){key, strlen(key), CURL_BLOB_NOCOPY};
 				curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert_blob);
 				curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key_blob);
 				curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
 			} else if (c->cfg.cert_data) {
-				cert_blob = (struct curl_blob){c->cfg.cert_data, c->cfg.cert_data_len,
-							       CURL_BLOB_NOCOPY};
+				cert_blob = (struct curl_blob){
+				    c->cfg.cert_data, c->cfg.cert_data_len, CURL_BLOB_NOCOPY};
 				key_blob = (struct curl_blob){c->cfg.key_data, c->cfg.key_data_len,
-							      CURL_BLOB_NOCOPY};
+				                              CURL_BLOB_NOCOPY};
 				curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert_blob);
 				curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key_blob);
 				curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
@@ -432,11 +472,12 @@ lb_kube__http(lb_kube_client *c, const lb_kube_http_req *req, lb_buf *resp)
 		{
 			char line[256];
 			snprintf(line, sizeof(line), "Accept: %s",
-				 req->accept ? req->accept : "application/json");
+			         req->accept ? req->accept : "application/json");
 			hdrs = curl_slist_append(hdrs, line);
 			if (req->body || strcmp(req->method, "GET") != 0) {
 				snprintf(line, sizeof(line), "Content-Type: %s",
-					 req->content_type ? req->content_type : "application/json");
+				         req->content_type ? req->content_type
+				                           : "application/json");
 				hdrs = curl_slist_append(hdrs, line);
 			}
 		}
@@ -460,13 +501,14 @@ lb_kube__http(lb_kube_client *c, const lb_kube_http_req *req, lb_buf *resp)
 			}
 			if (rc == CURLE_ABORTED_BY_CALLBACK) {
 				error = lb_error_set(LB_ECANCELED, "%s: stopped",
-						     req->what ? req->what : req->path);
+				                     req->what ? req->what : req->path);
 				goto done;
 			}
 			if (!req->no_retry && attempt < c->max_retries &&
 			    retryable_transport(rc, req->method)) {
 				lb_log_debug("kube: %s %s: %s, retry %d", req->method, req->path,
-					     errbuf[0] ? errbuf : curl_easy_strerror(rc), attempt + 1);
+				             errbuf[0] ? errbuf : curl_easy_strerror(rc),
+				             attempt + 1);
 				sleep_ms(lb_kube__backoff_ms(attempt++, -1));
 				continue;
 			}
@@ -483,12 +525,14 @@ lb_kube__http(lb_kube_client *c, const lb_kube_http_req *req, lb_buf *resp)
 			forget_exec_cred(c);
 			continue;
 		}
-		if ((s.code == 429 || s.code >= 500) && !req->no_retry && attempt < c->max_retries) {
+		if ((s.code == 429 || s.code >= 500) && !req->no_retry &&
+		    attempt < c->max_retries) {
 			int64_t wait;
 			curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after);
-			wait = lb_kube__backoff_ms(attempt++, retry_after > 0 ? retry_after * 1000 : -1);
+			wait = lb_kube__backoff_ms(attempt++,
+			                           retry_after > 0 ? retry_after * 1000 : -1);
 			lb_log_debug("kube: %s %s answered %ld, retry %d in %lld ms", req->method,
-				     req->path, s.code, attempt, (long long) wait);
+			             req->path, s.code, attempt, (long long) wait);
 			sleep_ms(wait);
 			continue;
 		}

@@ -27,7 +27,8 @@
 typedef struct lb_kube_client lb_kube_client;
 
 typedef struct lb_kube_options {
-	const char *kubeconfig; /* --kubeconfig; NULL: $KUBECONFIG (merged), ~/.kube/config, in-cluster */
+	const char
+	    *kubeconfig; /* --kubeconfig; NULL: $KUBECONFIG (merged), ~/.kube/config, in-cluster */
 	const char *context;    /* --context; NULL: current-context */
 	int in_cluster;         /* 1: ignore kubeconfig, use the service account */
 	double qps;             /* client-side rate limit; 0: default 50 */
@@ -55,7 +56,7 @@ const char *lb_kube_client_user(const lb_kube_client *c);
 typedef struct lb_kube_status {
 	int http_status;   /* 200, 404, ...; 0: no HTTP answer */
 	char reason[64];   /* Status.reason: "NotFound", "AlreadyExists", "Conflict", "Invalid",
-			      "Forbidden", "Unauthorized", ... ("" if none) */
+	                      "Forbidden", "Unauthorized", ... ("" if none) */
 	char message[512]; /* Status.message, truncated ("" if none) */
 } lb_kube_status;
 const lb_kube_status *lb_kube_last_status(void);
@@ -85,8 +86,8 @@ typedef struct lb_kube_group_version {
 } lb_kube_group_version;
 
 typedef struct lb_kube_group {
-	const char *name;              /* "" for core, "apps", ... */
-	const char *preferred_version; /* server's preferredVersion, else highest by priority */
+	const char *name;                /* "" for core, "apps", ... */
+	const char *preferred_version;   /* server's preferredVersion, else highest by priority */
 	lb_kube_group_version *versions; /* sorted by kube version priority: v1 > v1beta1 > ... */
 	size_t version_count;
 } lb_kube_group;
@@ -103,18 +104,16 @@ void lb_kube_discovery_free(lb_kube_discovery *d);
 
 /* Find a resource by group and plural name (or singular or short name) in the group's
  * preferred version; NULL if none. @group "" for core. */
-const lb_kube_resource *lb_kube_discovery_find(const lb_kube_discovery *d,
-					       const char *group,
-					       const char *resource);
+const lb_kube_resource *
+lb_kube_discovery_find(const lb_kube_discovery *d, const char *group, const char *resource);
 /* Same, in an exact version. */
 const lb_kube_resource *lb_kube_discovery_find_version(const lb_kube_discovery *d,
-						       const char *group,
-						       const char *version,
-						       const char *resource);
+                                                       const char *group,
+                                                       const char *version,
+                                                       const char *resource);
 /* Find by apiVersion ("apps/v1", "v1") and kind ("Deployment"); NULL if none. */
-const lb_kube_resource *lb_kube_discovery_find_kind(const lb_kube_discovery *d,
-						    const char *api_version,
-						    const char *kind);
+const lb_kube_resource *
+lb_kube_discovery_find_kind(const lb_kube_discovery *d, const char *api_version, const char *kind);
 const lb_kube_group *lb_kube_discovery_group(const lb_kube_discovery *d, const char *group);
 int lb_kube_resource_supports(const lb_kube_resource *res, const char *verb);
 int lb_kube_resource_has_subresource(const lb_kube_resource *res, const char *sub);
@@ -154,60 +153,57 @@ typedef struct lb_kube_list_result {
  * page at a time (limit/continue); each page is freed before the next is fetched. An
  * expired continue token (410) is an LB_EAGAIN error. @result may be NULL. */
 int lb_kube_list(lb_kube_client *c,
-		 const lb_kube_gvr *gvr,
-		 const char *ns,
-		 const lb_kube_list_options *opts,
-		 lb_kube_item_fn fn,
-		 void *ud,
-		 lb_kube_list_result *result);
+                 const lb_kube_gvr *gvr,
+                 const char *ns,
+                 const lb_kube_list_options *opts,
+                 lb_kube_item_fn fn,
+                 void *ud,
+                 lb_kube_list_result *result);
 
 /* GET one object. @subresource NULL or "status". */
 int lb_kube_get(lb_kube_client *c,
-		const lb_kube_gvr *gvr,
-		const char *ns,
-		const char *name,
-		const char *subresource,
-		cJSON **obj_out);
+                const lb_kube_gvr *gvr,
+                const char *ns,
+                const char *name,
+                const char *subresource,
+                cJSON **obj_out);
 
 /* POST. @obj is sent as-is (its metadata.name or generateName decides the name).
  * @obj_out (may be NULL) receives the created object. */
-int lb_kube_create(lb_kube_client *c,
-		   const lb_kube_gvr *gvr,
-		   const char *ns,
-		   const cJSON *obj,
-		   cJSON **obj_out);
+int lb_kube_create(
+    lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const cJSON *obj, cJSON **obj_out);
 
 /* PUT to the object (name from obj metadata.name) or its @subresource ("status"). */
 int lb_kube_update(lb_kube_client *c,
-		   const lb_kube_gvr *gvr,
-		   const char *ns,
-		   const cJSON *obj,
-		   const char *subresource,
-		   cJSON **obj_out);
+                   const lb_kube_gvr *gvr,
+                   const char *ns,
+                   const cJSON *obj,
+                   const char *subresource,
+                   cJSON **obj_out);
 
 typedef enum lb_kube_patch_type {
-	LB_KUBE_PATCH_MERGE = 0,     /* application/merge-patch+json */
-	LB_KUBE_PATCH_JSON,          /* application/json-patch+json */
-	LB_KUBE_PATCH_STRATEGIC,     /* application/strategic-merge-patch+json */
+	LB_KUBE_PATCH_MERGE = 0, /* application/merge-patch+json */
+	LB_KUBE_PATCH_JSON,      /* application/json-patch+json */
+	LB_KUBE_PATCH_STRATEGIC, /* application/strategic-merge-patch+json */
 } lb_kube_patch_type;
 
 int lb_kube_patch(lb_kube_client *c,
-		  const lb_kube_gvr *gvr,
-		  const char *ns,
-		  const char *name,
-		  const char *subresource,
-		  lb_kube_patch_type type,
-		  const cJSON *patch,
-		  cJSON **obj_out);
+                  const lb_kube_gvr *gvr,
+                  const char *ns,
+                  const char *name,
+                  const char *subresource,
+                  lb_kube_patch_type type,
+                  const cJSON *patch,
+                  cJSON **obj_out);
 
 /* DELETE with {"propagationPolicy": @propagation} ("Background", "Foreground", "Orphan",
  * NULL: server default). @obj_out (may be NULL) receives the answer (object or Status). */
 int lb_kube_delete(lb_kube_client *c,
-		   const lb_kube_gvr *gvr,
-		   const char *ns,
-		   const char *name,
-		   const char *propagation,
-		   cJSON **obj_out);
+                   const lb_kube_gvr *gvr,
+                   const char *ns,
+                   const char *name,
+                   const char *propagation,
+                   cJSON **obj_out);
 
 /* ---- Watch ----------------------------------------------------------------------------- */
 
@@ -221,17 +217,17 @@ typedef struct lb_kube_watch_options {
 	const char *resource_version; /* start after this version; NULL: current state first */
 	int64_t timeout_ms;           /* server-side timeoutSeconds and client deadline; 0: 60000 */
 	volatile int *stop;           /* optional: set to non-zero from another thread to stop
-					 (checked at least every second) */
+	                                 (checked at least every second) */
 } lb_kube_watch_options;
 
 /* Stream events until the timeout, the server closing the stream, @fn returning non-zero
  * or *stop. Returns 0 in those cases. */
 int lb_kube_watch(lb_kube_client *c,
-		  const lb_kube_gvr *gvr,
-		  const char *ns,
-		  const lb_kube_watch_options *opts,
-		  lb_kube_event_fn fn,
-		  void *ud);
+                  const lb_kube_gvr *gvr,
+                  const char *ns,
+                  const lb_kube_watch_options *opts,
+                  lb_kube_event_fn fn,
+                  void *ud);
 
 /* ---- Raw ------------------------------------------------------------------------------- */
 
@@ -239,19 +235,19 @@ int lb_kube_watch(lb_kube_client *c,
  * JSON text with @content_type (NULL: application/json). On 2xx *json_out (may be NULL)
  * gets the parsed answer (NULL if the body is not JSON). */
 int lb_kube_request(lb_kube_client *c,
-		    const char *method,
-		    const char *path,
-		    const char *content_type,
-		    const char *body,
-		    cJSON **json_out);
+                    const char *method,
+                    const char *path,
+                    const char *content_type,
+                    const char *body,
+                    cJSON **json_out);
 
 /* The object path for @gvr: "/apis/<g>/<v>/namespaces/<ns>/<res>[/<name>[/<sub>]]" into
  * @buf; returns LB_EINVAL if it does not fit. */
 int lb_kube_path(const lb_kube_gvr *gvr,
-		 const char *ns,
-		 const char *name,
-		 const char *subresource,
-		 char *buf,
-		 size_t bufsize);
+                 const char *ns,
+                 const char *name,
+                 const char *subresource,
+                 char *buf,
+                 size_t bufsize);
 
 #endif

@@ -17,22 +17,22 @@
 typedef struct lb_kube_exec_spec {
 	char *api_version; /* client.authentication.k8s.io/v1 or v1beta1 */
 	char *command;
-	char **args;       /* NULL-terminated */
-	char **env;        /* NULL-terminated "NAME=value" */
+	char **args; /* NULL-terminated */
+	char **env;  /* NULL-terminated "NAME=value" */
 	int provide_cluster_info;
 	char *install_hint;
 } lb_kube_exec_spec;
 
 /* What one context resolves to. Strings are heap-owned; NULL when absent. */
 typedef struct lb_kube_config {
-	char *config_path;  /* the kubeconfig file(s) for messages ("a:b"), "in-cluster" */
+	char *config_path; /* the kubeconfig file(s) for messages ("a:b"), "in-cluster" */
 	char *context;
 	char *cluster;
 	char *user;
-	char *ns;           /* context namespace, or the service account's */
-	char *server;       /* without trailing '/' */
+	char *ns;     /* context namespace, or the service account's */
+	char *server; /* without trailing '/' */
 	char *ca_file;
-	char *ca_data;      /* PEM bytes (decoded from base64) */
+	char *ca_data; /* PEM bytes (decoded from base64) */
 	size_t ca_data_len;
 	int insecure;
 	char *tls_server_name;
@@ -49,9 +49,9 @@ typedef struct lb_kube_config {
 
 /* Resolve @kubeconfig/@context the client-go way (see lb_kube_options). */
 int lb_kube__config_load(const char *kubeconfig,
-			 const char *context,
-			 int in_cluster,
-			 lb_kube_config *cfg_out);
+                         const char *context,
+                         int in_cluster,
+                         lb_kube_config *cfg_out);
 /* The service-account config; the base dir is $LB_KUBE_SERVICEACCOUNT_DIR or
  * /var/run/secrets/kubernetes.io/serviceaccount. */
 int lb_kube__config_in_cluster(lb_kube_config *cfg_out);
@@ -68,9 +68,9 @@ typedef struct lb_kube_exec_cred {
 
 /* Run the plugin and parse its ExecCredential. */
 int lb_kube__exec_run(const lb_kube_exec_spec *spec,
-		      const lb_kube_config *cfg,
-		      int64_t timeout_ms,
-		      lb_kube_exec_cred *cred_out);
+                      const lb_kube_config *cfg,
+                      int64_t timeout_ms,
+                      lb_kube_exec_cred *cred_out);
 void lb_kube__exec_cred_dispose(lb_kube_exec_cred *cred);
 /* RFC 3339 to time_t; -1 if malformed. */
 time_t lb_kube__parse_rfc3339(const char *s);
@@ -78,7 +78,7 @@ time_t lb_kube__parse_rfc3339(const char *s);
 /* Token bucket. */
 typedef struct lb_kube_ratelimit {
 	pthread_mutex_t lock;
-	double qps;   /* <= 0: unlimited */
+	double qps; /* <= 0: unlimited */
 	double burst;
 	double tokens;
 	int64_t last_ms;
@@ -108,13 +108,13 @@ struct lb_kube_client {
 	char *host_header; /* "Host: host:port" for tls-server-name, or NULL */
 	int is_https;
 
-	pthread_mutex_t lock;   /* handles, exec credential, token file cache */
-	CURL **handles;         /* idle easy handles: each keeps its connections */
+	pthread_mutex_t lock; /* handles, exec credential, token file cache */
+	CURL **handles;       /* idle easy handles: each keeps its connections */
 	size_t handle_count;
 	size_t handle_cap;
 	lb_kube_exec_cred cred; /* exec plugin cache */
 	int have_cred;
-	char *file_token;       /* tokenFile cache */
+	char *file_token; /* tokenFile cache */
 	int64_t file_token_read_ms;
 };
 
@@ -125,9 +125,9 @@ typedef struct lb_kube_http_req {
 	const char *content_type; /* for @body */
 	const char *body;
 	size_t body_len;
-	const char *accept;       /* NULL: application/json */
-	const char *what;         /* "create configmaps/x in namespace demo", for messages */
-	int64_t timeout_ms;       /* 0: the client's */
+	const char *accept; /* NULL: application/json */
+	const char *what;   /* "create configmaps/x in namespace demo", for messages */
+	int64_t timeout_ms; /* 0: the client's */
 	int no_retry;
 	/* streaming: when set, 2xx bodies go here instead of @resp */
 	size_t (*stream_fn)(char *data, size_t size, size_t nmemb, void *ud);

@@ -41,7 +41,7 @@ int
 lb_kube__base64_decode(const char *in, char **out, size_t *len_out)
 {
 	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t n = strlen(in), o = 0;
 	unsigned acc = 0;
 	int bits = 0;
@@ -110,8 +110,12 @@ dir_of(const char *path)
 
 /* Add the named entries of @list (clusters: [{name, cluster: {...}}]) under @field. */
 static int
-merge_list(cJSON *into, const cJSON *doc, const char *list_key, const char *field,
-	   const char *dir, const char *path)
+merge_list(cJSON *into,
+           const cJSON *doc,
+           const char *list_key,
+           const char *field,
+           const char *dir,
+           const char *path)
 {
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, list_key);
 	const cJSON *it;
@@ -120,7 +124,7 @@ merge_list(cJSON *into, const cJSON *doc, const char *list_key, const char *fiel
 		return 0;
 	if (!cJSON_IsArray(list))
 		return lb_error_set(LB_EINVAL, "kubeconfig %s: '%s' must be a list", path,
-				    list_key);
+		                    list_key);
 	cJSON_ArrayForEach(it, list)
 	{
 		const char *name = str_of(it, "name");
@@ -129,12 +133,12 @@ merge_list(cJSON *into, const cJSON *doc, const char *list_key, const char *fiel
 
 		if (!name || !*name)
 			return lb_error_set(LB_EINVAL,
-					    "kubeconfig %s: an entry of '%s' has no name", path,
-					    list_key);
+			                    "kubeconfig %s: an entry of '%s' has no name", path,
+			                    list_key);
 		if (cJSON_GetObjectItemCaseSensitive(into, name))
 			continue; /* first file wins */
-		copy = body && cJSON_IsObject(body) ? cJSON_Duplicate(body, 1)
-						    : cJSON_CreateObject();
+		copy =
+		    body && cJSON_IsObject(body) ? cJSON_Duplicate(body, 1) : cJSON_CreateObject();
 		if (!copy)
 			return LB_ENOMEM;
 		cJSON_AddStringToObject(copy, DIR_KEY, dir);
@@ -199,8 +203,8 @@ list_names(lb_buf *b, const cJSON *obj)
 }
 
 static int
-load_exec(const cJSON *ex, const char *dir, const char *path, const char *user,
-	  lb_kube_exec_spec **out)
+load_exec(
+    const cJSON *ex, const char *dir, const char *path, const char *user, lb_kube_exec_spec **out)
 {
 	lb_kube_exec_spec *e = calloc(1, sizeof(*e));
 	const cJSON *args = cJSON_GetObjectItemCaseSensitive(ex, "args");
@@ -214,9 +218,9 @@ load_exec(const cJSON *ex, const char *dir, const char *path, const char *user,
 	if (!e)
 		return LB_ENOMEM;
 	if (!cmd || !*cmd) {
-		error = lb_error_set(LB_EINVAL,
-				     "kubeconfig %s: user '%s' has an exec section without a command",
-				     path, user);
+		error = lb_error_set(
+		    LB_EINVAL, "kubeconfig %s: user '%s' has an exec section without a command",
+		    path, user);
 		goto done;
 	}
 	/* client-go: a relative command with a '/' is relative to the kubeconfig. */
@@ -236,8 +240,8 @@ load_exec(const cJSON *ex, const char *dir, const char *path, const char *user,
 	{
 		if (!cJSON_IsString(it)) {
 			error = lb_error_set(LB_EINVAL,
-					     "kubeconfig %s: user '%s': exec args must be strings",
-					     path, user);
+			                     "kubeconfig %s: user '%s': exec args must be strings",
+			                     path, user);
 			goto done;
 		}
 		e->args[i++] = strdup(it->valuestring);
@@ -248,9 +252,9 @@ load_exec(const cJSON *ex, const char *dir, const char *path, const char *user,
 		const char *n = str_of(it, "name"), *v = str_of(it, "value");
 		if (!n || !v) {
 			error = lb_error_set(
-				LB_EINVAL,
-				"kubeconfig %s: user '%s': exec env entries need name and value",
-				path, user);
+			    LB_EINVAL,
+			    "kubeconfig %s: user '%s': exec env entries need name and value", path,
+			    user);
 			goto done;
 		}
 		if (asprintf(&e->env[i++], "%s=%s", n, v) < 0) {
@@ -271,8 +275,8 @@ done:
 }
 
 static int
-decode_field(const cJSON *obj, const char *key, const char *path, const char *owner,
-	     char **out, size_t *len)
+decode_field(
+    const cJSON *obj, const char *key, const char *path, const char *owner, char **out, size_t *len)
 {
 	const char *v = str_of(obj, key);
 	int error;
@@ -280,8 +284,8 @@ decode_field(const cJSON *obj, const char *key, const char *path, const char *ow
 	if (!v || !*v)
 		return 0;
 	if ((error = lb_kube__base64_decode(v, out, len)) < 0)
-		return lb_error_set(error, "kubeconfig %s: %s: %s is not valid base64", path,
-				    owner, key);
+		return lb_error_set(error, "kubeconfig %s: %s: %s is not valid base64", path, owner,
+		                    key);
 	return 0;
 }
 
@@ -299,17 +303,18 @@ resolve(merged *m, const char *context, lb_kube_config *cfg)
 	if (!ctx_name) {
 		list_names(&b, m->contexts);
 		error = lb_error_set(LB_ENOTFOUND,
-				     "kubeconfig %s sets no current-context: choose one with "
-				     "--context (contexts: %s)",
-				     path, b.ptr);
+		                     "kubeconfig %s sets no current-context: choose one with "
+		                     "--context (contexts: %s)",
+		                     path, b.ptr);
 		lb_buf_dispose(&b);
 		return error;
 	}
 	ctx = cJSON_GetObjectItemCaseSensitive(m->contexts, ctx_name);
 	if (!ctx) {
 		list_names(&b, m->contexts);
-		error = lb_error_set(LB_ENOTFOUND, "context '%s' not found in kubeconfig %s; contexts: %s",
-				     ctx_name, path, b.ptr);
+		error = lb_error_set(LB_ENOTFOUND,
+		                     "context '%s' not found in kubeconfig %s; contexts: %s",
+		                     ctx_name, path, b.ptr);
 		lb_buf_dispose(&b);
 		return error;
 	}
@@ -317,16 +322,17 @@ resolve(merged *m, const char *context, lb_kube_config *cfg)
 	us_name = str_of(ctx, "user");
 	cl = cl_name ? cJSON_GetObjectItemCaseSensitive(m->clusters, cl_name) : NULL;
 	if (!cl)
-		return lb_error_set(LB_EINVAL,
-				    "context '%s' in kubeconfig %s names cluster '%s', which is not "
-				    "defined: add it under clusters",
-				    ctx_name, path, cl_name ? cl_name : "");
+		return lb_error_set(
+		    LB_EINVAL,
+		    "context '%s' in kubeconfig %s names cluster '%s', which is not "
+		    "defined: add it under clusters",
+		    ctx_name, path, cl_name ? cl_name : "");
 	us = us_name && *us_name ? cJSON_GetObjectItemCaseSensitive(m->users, us_name) : NULL;
 	if (us_name && *us_name && !us)
 		return lb_error_set(LB_EINVAL,
-				    "context '%s' in kubeconfig %s names user '%s', which is not "
-				    "defined: add it under users",
-				    ctx_name, path, us_name);
+		                    "context '%s' in kubeconfig %s names user '%s', which is not "
+		                    "defined: add it under users",
+		                    ctx_name, path, us_name);
 
 	cfg->config_path = strdup(path);
 	cfg->context = strdup(ctx_name);
@@ -338,15 +344,16 @@ resolve(merged *m, const char *context, lb_kube_config *cfg)
 	v = str_of(cl, "server");
 	if (!v || !*v)
 		return lb_error_set(LB_EINVAL, "kubeconfig %s: cluster '%s' has no server", path,
-				    cl_name);
+		                    cl_name);
 	cfg->server = strdup(v);
 	while (cfg->server[0] && cfg->server[strlen(cfg->server) - 1] == '/')
 		cfg->server[strlen(cfg->server) - 1] = '\0';
-	cfg->insecure = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cl, "insecure-skip-tls-verify"));
+	cfg->insecure =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cl, "insecure-skip-tls-verify"));
 	cfg->tls_server_name = xstrdup(str_of(cl, "tls-server-name"));
 	snprintf(owner, sizeof(owner), "cluster '%s'", cl_name);
 	if ((error = decode_field(cl, "certificate-authority-data", path, owner, &cfg->ca_data,
-				  &cfg->ca_data_len)) < 0)
+	                          &cfg->ca_data_len)) < 0)
 		return error;
 	if (!cfg->ca_data)
 		cfg->ca_file = resolve_path(dir, str_of(cl, "certificate-authority"));
@@ -363,9 +370,9 @@ resolve(merged *m, const char *context, lb_kube_config *cfg)
 	if (!cfg->token)
 		cfg->token_file = resolve_path(dir, str_of(us, "tokenFile"));
 	if ((error = decode_field(us, "client-certificate-data", path, owner, &cfg->cert_data,
-				  &cfg->cert_data_len)) < 0 ||
+	                          &cfg->cert_data_len)) < 0 ||
 	    (error = decode_field(us, "client-key-data", path, owner, &cfg->key_data,
-				  &cfg->key_data_len)) < 0)
+	                          &cfg->key_data_len)) < 0)
 		return error;
 	if (!cfg->cert_data)
 		cfg->cert_file = resolve_path(dir, str_of(us, "client-certificate"));
@@ -373,23 +380,25 @@ resolve(merged *m, const char *context, lb_kube_config *cfg)
 		cfg->key_file = resolve_path(dir, str_of(us, "client-key"));
 	if ((cfg->cert_data || cfg->cert_file) != (cfg->key_data || cfg->key_file))
 		return lb_error_set(LB_EINVAL,
-				    "kubeconfig %s: %s has a client certificate without a key or a "
-				    "key without a certificate",
-				    path, owner);
+		                    "kubeconfig %s: %s has a client certificate without a key or a "
+		                    "key without a certificate",
+		                    path, owner);
 	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(us, "exec")))
 		return load_exec(cJSON_GetObjectItemCaseSensitive(us, "exec"), dir, path, us_name,
-				 &cfg->exec);
+		                 &cfg->exec);
 	if (cJSON_GetObjectItemCaseSensitive(us, "auth-provider"))
 		return lb_error_set(LB_EUNSUPPORTED,
-				    "kubeconfig %s: %s uses an auth-provider, which is not "
-				    "supported: use an exec credential plugin instead",
-				    path, owner);
+		                    "kubeconfig %s: %s uses an auth-provider, which is not "
+		                    "supported: use an exec credential plugin instead",
+		                    path, owner);
 	return 0;
 }
 
 int
-lb_kube__config_load(const char *kubeconfig, const char *context, int in_cluster,
-		     lb_kube_config *cfg_out)
+lb_kube__config_load(const char *kubeconfig,
+                     const char *context,
+                     int in_cluster,
+                     lb_kube_config *cfg_out)
 {
 	merged m = {0};
 	lb_kube_config cfg = {0};
@@ -427,9 +436,9 @@ lb_kube__config_load(const char *kubeconfig, const char *context, int in_cluster
 			goto done;
 		if (!files) {
 			error = lb_error_set(LB_ENOTFOUND,
-					     "none of the files in KUBECONFIG=%s exists: point "
-					     "KUBECONFIG or --kubeconfig at a kubeconfig file",
-					     env);
+			                     "none of the files in KUBECONFIG=%s exists: point "
+			                     "KUBECONFIG or --kubeconfig at a kubeconfig file",
+			                     env);
 			goto done;
 		}
 	} else {
@@ -445,8 +454,8 @@ lb_kube__config_load(const char *kubeconfig, const char *context, int in_cluster
 			goto done;
 		} else {
 			error = lb_error_set(LB_ENOTFOUND,
-					     "no kubeconfig: ~/.kube/config does not exist and "
-					     "KUBECONFIG is not set; pass --kubeconfig FILE");
+			                     "no kubeconfig: ~/.kube/config does not exist and "
+			                     "KUBECONFIG is not set; pass --kubeconfig FILE");
 			goto done;
 		}
 	}
@@ -477,8 +486,8 @@ read_small_file(const char *path, char **out)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		lb_buf_put(&b, chunk, n);
 	fclose(f);
-	while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r' ||
-			 b.ptr[b.len - 1] == ' '))
+	while (b.len &&
+	       (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r' || b.ptr[b.len - 1] == ' '))
 		b.ptr[--b.len] = '\0';
 	*out = lb_buf_detach(&b);
 	return 0;
@@ -498,13 +507,12 @@ lb_kube__config_in_cluster(lb_kube_config *cfg_out)
 		dir = "/var/run/secrets/kubernetes.io/serviceaccount";
 	if (!host || !*host || !port || !*port)
 		return lb_error_set(LB_ENOTFOUND,
-				    "not running in a cluster: KUBERNETES_SERVICE_HOST and "
-				    "KUBERNETES_SERVICE_PORT are not set; pass --kubeconfig FILE");
+		                    "not running in a cluster: KUBERNETES_SERVICE_HOST and "
+		                    "KUBERNETES_SERVICE_PORT are not set; pass --kubeconfig FILE");
 	snprintf(path, sizeof(path), "%s/token", dir);
 	if (access(path, R_OK) < 0) {
-		error = lb_error_errno(errno,
-				       "in-cluster config: cannot read the service account token %s",
-				       path);
+		error = lb_error_errno(
+		    errno, "in-cluster config: cannot read the service account token %s", path);
 		goto done;
 	}
 	cfg.token_file = strdup(path);
@@ -515,7 +523,7 @@ lb_kube__config_in_cluster(lb_kube_config *cfg_out)
 	if (access(path, R_OK) == 0)
 		read_small_file(path, &cfg.ns);
 	if (asprintf(&cfg.server, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host,
-		     port) < 0) {
+	             port) < 0) {
 		error = LB_ENOMEM;
 		goto done;
 	}

@@ -22,9 +22,13 @@ add_query(lb_buf *b, int *first, const char *key, const char *value)
 }
 
 int
-lb_kube_list(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns,
-	     const lb_kube_list_options *opts, lb_kube_item_fn fn, void *ud,
-	     lb_kube_list_result *result)
+lb_kube_list(lb_kube_client *c,
+             const lb_kube_gvr *gvr,
+             const char *ns,
+             const lb_kube_list_options *opts,
+             lb_kube_item_fn fn,
+             void *ud,
+             lb_kube_list_result *result)
 {
 	lb_kube_list_options none = {0};
 	lb_kube_list_result res = {{0}, 0, 0};
@@ -38,9 +42,9 @@ lb_kube_list(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns,
 		opts = &none;
 	snprintf(limit, sizeof(limit), "%d", opts->page_size > 0 ? opts->page_size : c->page_size);
 	snprintf(what, sizeof(what), "list %s%s%s%s%s", gvr->resource,
-		 gvr->group && *gvr->group ? "." : "", gvr->group ? gvr->group : "",
-		 gvr->namespaced && ns && *ns ? " in namespace " : "",
-		 gvr->namespaced && ns && *ns ? ns : "");
+	         gvr->group && *gvr->group ? "." : "", gvr->group ? gvr->group : "",
+	         gvr->namespaced && ns && *ns ? " in namespace " : "",
+	         gvr->namespaced && ns && *ns ? ns : "");
 	if ((error = lb_kube_path(gvr, ns, NULL, NULL, path, sizeof(path))) < 0)
 		return error;
 	do {
@@ -63,10 +67,11 @@ lb_kube_list(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns,
 		req.what = what;
 		if ((error = lb_kube__http(c, &req, &resp)) < 0) {
 			if (cont && lb_kube_last_status()->http_status == 410)
-				error = lb_error_set(LB_EAGAIN,
-						     "%s: the continue token expired after %zu "
-						     "items (410 Expired): list again from the start",
-						     what, res.item_count);
+				error =
+				    lb_error_set(LB_EAGAIN,
+				                 "%s: the continue token expired after %zu "
+				                 "items (410 Expired): list again from the start",
+				                 what, res.item_count);
 			goto done;
 		}
 		cJSON_Delete(page);
@@ -74,7 +79,8 @@ lb_kube_list(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns,
 		lb_buf_dispose(&resp);
 		items = cJSON_GetObjectItemCaseSensitive(page, "items");
 		if (!cJSON_IsObject(page) || !(cJSON_IsArray(items) || cJSON_IsNull(items))) {
-			error = lb_error_set(LB_EPROTO, "%s: the server's answer is not a list", what);
+			error =
+			    lb_error_set(LB_EPROTO, "%s: the server's answer is not a list", what);
 			goto done;
 		}
 		res.pages++;
@@ -82,9 +88,11 @@ lb_kube_list(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns,
 		api = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(page, "apiVersion"));
 		if (kind && strlen(kind) > 4 && strlen(kind) < sizeof(item_kind) &&
 		    !strcmp(kind + strlen(kind) - 4, "List"))
-			snprintf(item_kind, sizeof(item_kind), "%.*s", (int) strlen(kind) - 4, kind);
+			snprintf(item_kind, sizeof(item_kind), "%.*s", (int) strlen(kind) - 4,
+			         kind);
 		meta = cJSON_GetObjectItemCaseSensitive(page, "metadata");
-		rv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion"));
+		rv =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion"));
 		if (rv)
 			snprintf(res.resource_version, sizeof(res.resource_version), "%s", rv);
 		next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "continue"));

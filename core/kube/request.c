@@ -9,8 +9,12 @@
 #include "util/error.h"
 
 int
-lb_kube_path(const lb_kube_gvr *gvr, const char *ns, const char *name, const char *subresource,
-	     char *buf, size_t bufsize)
+lb_kube_path(const lb_kube_gvr *gvr,
+             const char *ns,
+             const char *name,
+             const char *subresource,
+             char *buf,
+             size_t bufsize)
 {
 	lb_buf b = LB_BUF_INIT;
 	int error = 0;
@@ -46,14 +50,19 @@ lb_kube_gvr_of(const lb_kube_resource *res)
 
 /* "create configmaps/x in namespace demo" / "get deployments.apps/x" */
 static void
-describe(char *out, size_t n, const char *verb, const lb_kube_gvr *gvr, const char *ns,
-	 const char *name, const char *sub)
+describe(char *out,
+         size_t n,
+         const char *verb,
+         const lb_kube_gvr *gvr,
+         const char *ns,
+         const char *name,
+         const char *sub)
 {
 	snprintf(out, n, "%s %s%s%s%s%s%s%s%s%s", verb, gvr->resource,
-		 gvr->group && *gvr->group ? "." : "", gvr->group ? gvr->group : "",
-		 name && *name ? "/" : "", name ? name : "", sub && *sub ? "/" : "",
-		 sub ? sub : "", gvr->namespaced && ns && *ns ? " in namespace " : "",
-		 gvr->namespaced && ns && *ns ? ns : "");
+	         gvr->group && *gvr->group ? "." : "", gvr->group ? gvr->group : "",
+	         name && *name ? "/" : "", name ? name : "", sub && *sub ? "/" : "", sub ? sub : "",
+	         gvr->namespaced && ns && *ns ? " in namespace " : "",
+	         gvr->namespaced && ns && *ns ? ns : "");
 }
 
 static int
@@ -71,8 +80,13 @@ parse_answer(const lb_buf *b, const char *what, cJSON **out)
 }
 
 static int
-call(lb_kube_client *c, const char *method, const char *path, const char *ctype,
-     const char *body, const char *what, cJSON **out)
+call(lb_kube_client *c,
+     const char *method,
+     const char *path,
+     const char *ctype,
+     const char *body,
+     const char *what,
+     cJSON **out)
 {
 	lb_kube_http_req req = {0};
 	lb_buf resp = LB_BUF_INIT;
@@ -91,8 +105,12 @@ call(lb_kube_client *c, const char *method, const char *path, const char *ctype,
 }
 
 int
-lb_kube_request(lb_kube_client *c, const char *method, const char *path,
-		const char *content_type, const char *body, cJSON **json_out)
+lb_kube_request(lb_kube_client *c,
+                const char *method,
+                const char *path,
+                const char *content_type,
+                const char *body,
+                cJSON **json_out)
 {
 	char what[512];
 	lb_kube_http_req req = {0};
@@ -119,8 +137,12 @@ lb_kube_server_version(lb_kube_client *c, cJSON **version_out)
 }
 
 int
-lb_kube_get(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const char *name,
-	    const char *subresource, cJSON **obj_out)
+lb_kube_get(lb_kube_client *c,
+            const lb_kube_gvr *gvr,
+            const char *ns,
+            const char *name,
+            const char *subresource,
+            cJSON **obj_out)
 {
 	char path[1024], what[600];
 	int error;
@@ -141,8 +163,8 @@ meta_str(const cJSON *obj, const char *key)
 }
 
 int
-lb_kube_create(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const cJSON *obj,
-	       cJSON **obj_out)
+lb_kube_create(
+    lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const cJSON *obj, cJSON **obj_out)
 {
 	char path[1024], what[600];
 	const char *name = meta_str(obj, "name");
@@ -162,8 +184,12 @@ lb_kube_create(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const 
 }
 
 int
-lb_kube_update(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const cJSON *obj,
-	       const char *subresource, cJSON **obj_out)
+lb_kube_update(lb_kube_client *c,
+               const lb_kube_gvr *gvr,
+               const char *ns,
+               const cJSON *obj,
+               const char *subresource,
+               cJSON **obj_out)
 {
 	char path[1024], what[600];
 	const char *name = meta_str(obj, "name");
@@ -183,13 +209,18 @@ lb_kube_update(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const 
 }
 
 int
-lb_kube_patch(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const char *name,
-	      const char *subresource, lb_kube_patch_type type, const cJSON *patch,
-	      cJSON **obj_out)
+lb_kube_patch(lb_kube_client *c,
+              const lb_kube_gvr *gvr,
+              const char *ns,
+              const char *name,
+              const char *subresource,
+              lb_kube_patch_type type,
+              const cJSON *patch,
+              cJSON **obj_out)
 {
 	static const char *const ctypes[] = {"application/merge-patch+json",
-					     "application/json-patch+json",
-					     "application/strategic-merge-patch+json"};
+	                                     "application/json-patch+json",
+	                                     "application/strategic-merge-patch+json"};
 	char path[1024], what[600];
 	char *body = NULL;
 	int error;
@@ -209,8 +240,12 @@ lb_kube_patch(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const c
 }
 
 int
-lb_kube_delete(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const char *name,
-	       const char *propagation, cJSON **obj_out)
+lb_kube_delete(lb_kube_client *c,
+               const lb_kube_gvr *gvr,
+               const char *ns,
+               const char *name,
+               const char *propagation,
+               cJSON **obj_out)
 {
 	char path[1024], what[600], body[200];
 	int error;
@@ -224,9 +259,9 @@ lb_kube_delete(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns, const 
 		return lb_error_set(LB_EINVAL, "%s: bad propagationPolicy '%s'", what, propagation);
 	if (propagation && *propagation)
 		snprintf(body, sizeof(body),
-			 "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
-			 "\"propagationPolicy\":\"%s\"}",
-			 propagation);
+		         "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+		         "\"propagationPolicy\":\"%s\"}",
+		         propagation);
 	else
 		snprintf(body, sizeof(body), "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\"}");
 	return call(c, "DELETE", path, "application/json", body, what, obj_out);

@@ -24,7 +24,8 @@ dispatch(watch_state *w, const char *text, size_t len)
 	int rc = 0;
 
 	if (!ev) {
-		w->error = lb_error_set(LB_EPROTO, "watch: the server sent a line that is not JSON");
+		w->error =
+		    lb_error_set(LB_EPROTO, "watch: the server sent a line that is not JSON");
 		return 1;
 	}
 	type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "type"));
@@ -63,8 +64,12 @@ on_stream(char *data, size_t size, size_t nmemb, void *ud)
 }
 
 int
-lb_kube_watch(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns,
-	      const lb_kube_watch_options *opts, lb_kube_event_fn fn, void *ud)
+lb_kube_watch(lb_kube_client *c,
+              const lb_kube_gvr *gvr,
+              const char *ns,
+              const lb_kube_watch_options *opts,
+              lb_kube_event_fn fn,
+              void *ud)
 {
 	lb_kube_watch_options none = {0};
 	lb_kube_http_req req = {0};
@@ -78,13 +83,13 @@ lb_kube_watch(lb_kube_client *c, const lb_kube_gvr *gvr, const char *ns,
 		opts = &none;
 	timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
 	snprintf(what, sizeof(what), "watch %s%s%s%s%s", gvr->resource,
-		 gvr->group && *gvr->group ? "." : "", gvr->group ? gvr->group : "",
-		 gvr->namespaced && ns && *ns ? " in namespace " : "",
-		 gvr->namespaced && ns && *ns ? ns : "");
+	         gvr->group && *gvr->group ? "." : "", gvr->group ? gvr->group : "",
+	         gvr->namespaced && ns && *ns ? " in namespace " : "",
+	         gvr->namespaced && ns && *ns ? ns : "");
 	if ((error = lb_kube_path(gvr, ns, NULL, NULL, path, sizeof(path))) < 0)
 		return error;
 	lb_buf_printf(&url, "%s?watch=true&allowWatchBookmarks=true&timeoutSeconds=%lld", path,
-		      (long long) ((timeout_ms + 999) / 1000));
+	              (long long) ((timeout_ms + 999) / 1000));
 	if (opts->resource_version && *opts->resource_version) {
 		lb_buf_puts(&url, "&resourceVersion=");
 		lb_kube__urlencode(&url, opts->resource_version);

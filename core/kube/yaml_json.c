@@ -19,7 +19,8 @@ static int
 is_plain_null(const char *s, size_t n)
 {
 	return n == 0 || (n == 1 && s[0] == '~') ||
-	       (n == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
+	       (n == 4 &&
+	        (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
 }
 
 static int
@@ -61,13 +62,13 @@ plain_number(const char *s, size_t n, double *out)
 	}
 	if (tmp[i] == '-' || tmp[i] == '+')
 		i++;
-	if (!(tmp[i] >= '0' && tmp[i] <= '9') && !(tmp[i] == '.' && tmp[i + 1] >= '0' &&
-						     tmp[i + 1] <= '9'))
+	if (!(tmp[i] >= '0' && tmp[i] <= '9') &&
+	    !(tmp[i] == '.' && tmp[i + 1] >= '0' && tmp[i + 1] <= '9'))
 		return 0;
 	for (size_t j = i; j < n; j++) {
 		char ch = tmp[j];
-		if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == 'e' || ch == 'E' || ch == '-' ||
-		      ch == '+'))
+		if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == 'e' || ch == 'E' ||
+		      ch == '-' || ch == '+'))
 			return 0;
 	}
 	errno = 0;
@@ -104,13 +105,13 @@ node_to_json(yaml_document_t *doc, yaml_node_t *node, const char *what, int dept
 
 	if (depth > MAX_DEPTH)
 		return lb_error_set(LB_EINVAL, "%s: line %zu: nesting deeper than %d levels", what,
-				    node->start_mark.line + 1, MAX_DEPTH);
+		                    node->start_mark.line + 1, MAX_DEPTH);
 	switch (node->type) {
 	case YAML_SCALAR_NODE:
 		json = scalar_to_json(node);
 		if (!json)
-			return lb_error_set(LB_EINVAL, "%s: line %zu: scalar holds a NUL byte", what,
-					    node->start_mark.line + 1);
+			return lb_error_set(LB_EINVAL, "%s: line %zu: scalar holds a NUL byte",
+			                    what, node->start_mark.line + 1);
 		break;
 	case YAML_SEQUENCE_NODE:
 		json = cJSON_CreateArray();
@@ -120,7 +121,7 @@ node_to_json(yaml_document_t *doc, yaml_node_t *node, const char *what, int dept
 		     it < node->data.sequence.items.top; it++) {
 			cJSON *child = NULL;
 			if ((error = node_to_json(doc, yaml_document_get_node(doc, *it), what,
-						  depth + 1, &child)) < 0)
+			                          depth + 1, &child)) < 0)
 				goto done;
 			cJSON_AddItemToArray(json, child);
 		}
@@ -134,19 +135,19 @@ node_to_json(yaml_document_t *doc, yaml_node_t *node, const char *what, int dept
 			yaml_node_t *k = yaml_document_get_node(doc, p->key);
 			cJSON *child = NULL;
 			if (!k || k->type != YAML_SCALAR_NODE) {
-				error = lb_error_set(LB_EINVAL,
-						     "%s: line %zu column %zu: a mapping key must be a "
-						     "scalar",
-						     what, node->start_mark.line + 1,
-						     node->start_mark.column + 1);
+				error = lb_error_set(
+				    LB_EINVAL,
+				    "%s: line %zu column %zu: a mapping key must be a "
+				    "scalar",
+				    what, node->start_mark.line + 1, node->start_mark.column + 1);
 				goto done;
 			}
 			if ((error = node_to_json(doc, yaml_document_get_node(doc, p->value), what,
-						  depth + 1, &child)) < 0)
+			                          depth + 1, &child)) < 0)
 				goto done;
 			/* Last key wins, as in sigs.k8s.io/yaml's non-strict mode. */
-			cJSON_DeleteItemFromObjectCaseSensitive(json,
-								(const char *) k->data.scalar.value);
+			cJSON_DeleteItemFromObjectCaseSensitive(
+			    json, (const char *) k->data.scalar.value);
 			cJSON_AddItemToObject(json, (const char *) k->data.scalar.value, child);
 		}
 		break;
@@ -185,12 +186,11 @@ parse(const char *text, size_t len, const char *what, int all, cJSON **out)
 		cJSON *json = NULL;
 
 		if (!yaml_parser_load(&parser, &doc)) {
-			error = lb_error_set(LB_EINVAL, "%s: line %zu column %zu: %s%s%s", what,
-					     parser.problem_mark.line + 1,
-					     parser.problem_mark.column + 1,
-					     parser.problem ? parser.problem : "invalid YAML",
-					     parser.context ? " " : "",
-					     parser.context ? parser.context : "");
+			error = lb_error_set(
+			    LB_EINVAL, "%s: line %zu column %zu: %s%s%s", what,
+			    parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			    parser.problem ? parser.problem : "invalid YAML",
+			    parser.context ? " " : "", parser.context ? parser.context : "");
 			goto done;
 		}
 		root = yaml_document_get_root_node(&doc);

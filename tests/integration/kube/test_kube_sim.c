@@ -36,7 +36,8 @@ new_client(const char *kubeconfig, const char *context)
 static int
 setup(void **state)
 {
-	cJSON *ns = cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"itest\"}}");
+	cJSON *ns = cJSON_Parse(
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"itest\"}}");
 	int error;
 	(void) state;
 
@@ -76,14 +77,14 @@ test_wrong_token(void **state)
 
 	snprintf(path, sizeof(path), "%s/wrong-token.kubeconfig", getenv("K8S_SIM_DIR"));
 	snprintf(cmd, sizeof(cmd), "sed 's/token: .*/token: not-the-token/' '%s' > '%s'",
-		 getenv("K8S_SIM_KUBECONFIG"), path);
+	         getenv("K8S_SIM_KUBECONFIG"), path);
 	assert_int_equal(system(cmd), 0);
 	c = new_client(path, NULL);
 	assert_int_equal(lb_kube_list(c, &cm, "itest", NULL, NULL, NULL, NULL), LB_EAUTH);
 	snprintf(want, sizeof(want),
-		 "the server at %s refused the credentials of user '%s' in kubeconfig %s (401 "
-		 "Unauthorized): check the token",
-		 lb_kube_client_server(c), lb_kube_client_user(c), path);
+	         "the server at %s refused the credentials of user '%s' in kubeconfig %s (401 "
+	         "Unauthorized): check the token",
+	         lb_kube_client_server(c), lb_kube_client_user(c), path);
 	assert_string_equal(lb_error_last(LB_EAUTH), want);
 	assert_int_equal(lb_kube_last_status()->http_status, 401);
 	(void) out;
@@ -135,7 +136,7 @@ test_discovery(void **state)
 			found |= !strcmp(g->versions[j].version, g->preferred_version);
 			if (j)
 				assert_true(lb_kube_version_compare(g->versions[j - 1].version,
-								    g->versions[j].version) <= 0);
+				                                    g->versions[j].version) <= 0);
 		}
 		assert_true(found);
 	}
@@ -147,9 +148,9 @@ cm_obj(const char *name, const char *value)
 {
 	char buf[512];
 	snprintf(buf, sizeof(buf),
-		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\","
-		 "\"labels\":{\"app\":\"itest\"}},\"data\":{\"k\":\"%s\"}}",
-		 name, value);
+	         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\","
+	         "\"labels\":{\"app\":\"itest\"}},\"data\":{\"k\":\"%s\"}}",
+	         name, value);
 	return cJSON_Parse(buf);
 }
 
@@ -162,7 +163,8 @@ test_crud(void **state)
 
 	lb_kube_delete(cl, &cm, "itest", "crud", NULL, NULL);
 	assert_int_equal(lb_kube_create(cl, &cm, "itest", o, &out), 0);
-	rv = cJSON_GetObjectItem(cJSON_GetObjectItem(out, "metadata"), "resourceVersion")->valuestring;
+	rv = cJSON_GetObjectItem(cJSON_GetObjectItem(out, "metadata"), "resourceVersion")
+	         ->valuestring;
 	stale = cJSON_Duplicate(out, 1);
 	assert_non_null(rv);
 	cJSON_Delete(out);
@@ -170,7 +172,8 @@ test_crud(void **state)
 	assert_int_equal(lb_kube_create(cl, &cm, "itest", o, NULL), LB_EEXISTS);
 	assert_string_equal(lb_kube_last_status()->reason, "AlreadyExists");
 	assert_int_equal(lb_kube_last_status()->http_status, 409);
-	assert_non_null(strstr(lb_error_last(LB_EEXISTS), "create configmaps/crud in namespace itest: "));
+	assert_non_null(
+	    strstr(lb_error_last(LB_EEXISTS), "create configmaps/crud in namespace itest: "));
 
 	assert_int_equal(lb_kube_get(cl, &cm, "itest", "crud", NULL, &out), 0);
 	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(out, "data"), "k", cJSON_CreateString("2"));
@@ -182,13 +185,16 @@ test_crud(void **state)
 	cJSON_Delete(stale);
 
 	p = cJSON_Parse("{\"data\":{\"m\":\"merge\"}}");
-	assert_int_equal(lb_kube_patch(cl, &cm, "itest", "crud", NULL, LB_KUBE_PATCH_MERGE, p, NULL), 0);
+	assert_int_equal(
+	    lb_kube_patch(cl, &cm, "itest", "crud", NULL, LB_KUBE_PATCH_MERGE, p, NULL), 0);
 	cJSON_Delete(p);
 	p = cJSON_Parse("[{\"op\":\"add\",\"path\":\"/data/j\",\"value\":\"json\"}]");
-	assert_int_equal(lb_kube_patch(cl, &cm, "itest", "crud", NULL, LB_KUBE_PATCH_JSON, p, NULL), 0);
+	assert_int_equal(lb_kube_patch(cl, &cm, "itest", "crud", NULL, LB_KUBE_PATCH_JSON, p, NULL),
+	                 0);
 	cJSON_Delete(p);
 	p = cJSON_Parse("{\"data\":{\"s\":\"smp\"}}");
-	assert_int_equal(lb_kube_patch(cl, &cm, "itest", "crud", NULL, LB_KUBE_PATCH_STRATEGIC, p, &out), 0);
+	assert_int_equal(
+	    lb_kube_patch(cl, &cm, "itest", "crud", NULL, LB_KUBE_PATCH_STRATEGIC, p, &out), 0);
 	cJSON_Delete(p);
 	p = cJSON_GetObjectItem(out, "data");
 	assert_string_equal(cJSON_GetObjectItem(p, "k")->valuestring, "2");
@@ -217,10 +223,10 @@ test_status_subresource(void **state)
 {
 	lb_kube_gvr dep = {"apps", "v1", "deployments", 1};
 	cJSON *o = cJSON_Parse(
-		"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
-		"\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
-		"\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":"
-		"[{\"name\":\"c\",\"image\":\"nginx\"}]}}},\"status\":{\"replicas\":7}}");
+	    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
+	    "\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
+	    "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":"
+	    "[{\"name\":\"c\",\"image\":\"nginx\"}]}}},\"status\":{\"replicas\":7}}");
 	cJSON *out = NULL, *st, *p;
 	(void) state;
 
@@ -228,13 +234,14 @@ test_status_subresource(void **state)
 	assert_int_equal(lb_kube_create(cl, &dep, "itest", o, &out), 0);
 	st = cJSON_GetObjectItem(out, "status");
 	assert_true(st == NULL || cJSON_GetObjectItem(st, "replicas") == NULL ||
-		    cJSON_GetObjectItem(st, "replicas")->valueint != 7);
+	            cJSON_GetObjectItem(st, "replicas")->valueint != 7);
 	cJSON_DeleteItemFromObject(out, "status");
 	cJSON_AddItemToObject(out, "status", cJSON_Parse("{\"replicas\":3,\"readyReplicas\":3}"));
 	assert_int_equal(lb_kube_update(cl, &dep, "itest", out, "status", NULL), 0);
 	cJSON_Delete(out);
 	p = cJSON_Parse("{\"status\":{\"availableReplicas\":2}}");
-	assert_int_equal(lb_kube_patch(cl, &dep, "itest", "web", "status", LB_KUBE_PATCH_MERGE, p, NULL), 0);
+	assert_int_equal(
+	    lb_kube_patch(cl, &dep, "itest", "web", "status", LB_KUBE_PATCH_MERGE, p, NULL), 0);
 	cJSON_Delete(p);
 	assert_int_equal(lb_kube_get(cl, &dep, "itest", "web", "status", &out), 0);
 	st = cJSON_GetObjectItem(out, "status");
@@ -259,7 +266,7 @@ count_item(const cJSON *item, void *ud)
 	const cJSON *m = cJSON_GetObjectItem(l, "mod10");
 
 	const char *name =
-		cJSON_GetObjectItem(cJSON_GetObjectItem(item, "metadata"), "name")->valuestring;
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(item, "metadata"), "name")->valuestring;
 
 	/* the namespace also holds kube-root-ca.crt, as in a real cluster */
 	if (strncmp(name, "configmap-", 10) != 0)
@@ -267,7 +274,8 @@ count_item(const cJSON *item, void *ud)
 	c->n++;
 	if (m && cJSON_IsString(m) && !strcmp(m->valuestring, "3"))
 		c->mod3++;
-	if (!cJSON_GetObjectItem(item, "kind") || strcmp(cJSON_GetObjectItem(item, "kind")->valuestring, "ConfigMap"))
+	if (!cJSON_GetObjectItem(item, "kind") ||
+	    strcmp(cJSON_GetObjectItem(item, "kind")->valuestring, "ConfigMap"))
 		c->kinds_ok = -1;
 	return 0;
 }
@@ -316,13 +324,14 @@ test_retry_faults(void **state)
 	lb_kube_list_options lo = {NULL, "metadata.name=configmap-000001", 0};
 	(void) state;
 
-	assert_int_equal(lb_kube_request(cl, "POST", "/sim/v1/faults", NULL,
-					 "[{\"pathPrefix\":\"/api/v1/namespaces/seeded/configmaps\","
-					 "\"method\":\"GET\",\"code\":429,\"count\":1,\"retryAfter\":1},"
-					 "{\"pathPrefix\":\"/api/v1/namespaces/seeded/configmaps\","
-					 "\"method\":\"GET\",\"code\":503,\"count\":1}]",
-					 &res),
-			 0);
+	assert_int_equal(
+	    lb_kube_request(cl, "POST", "/sim/v1/faults", NULL,
+	                    "[{\"pathPrefix\":\"/api/v1/namespaces/seeded/configmaps\","
+	                    "\"method\":\"GET\",\"code\":429,\"count\":1,\"retryAfter\":1},"
+	                    "{\"pathPrefix\":\"/api/v1/namespaces/seeded/configmaps\","
+	                    "\"method\":\"GET\",\"code\":503,\"count\":1}]",
+	                    &res),
+	    0);
 	cJSON_Delete(res);
 	assert_int_equal(lb_kube_list(cl, &cm, "seeded", &lo, count_item, &c, NULL), 0);
 	assert_int_equal(c.n, 1);
@@ -343,7 +352,7 @@ on_event(const char *type, const cJSON *obj, void *ud)
 {
 	watcher *w = ud;
 	const char *name =
-		cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "metadata"), "name")->valuestring;
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "metadata"), "name")->valuestring;
 
 	if (strcmp(name, "watched") != 0)
 		return 0;
@@ -384,7 +393,8 @@ test_watch(void **state)
 	/* the watch starts at the list's resourceVersion, so events made meanwhile are not lost */
 	assert_int_equal(pthread_create(&t, NULL, watch_thread, &w), 0);
 	assert_int_equal(lb_kube_create(cl, &cm, "itest", o, NULL), 0);
-	assert_int_equal(lb_kube_patch(cl, &cm, "itest", "watched", NULL, LB_KUBE_PATCH_MERGE, p, NULL), 0);
+	assert_int_equal(
+	    lb_kube_patch(cl, &cm, "itest", "watched", NULL, LB_KUBE_PATCH_MERGE, p, NULL), 0);
 	assert_int_equal(lb_kube_delete(cl, &cm, "itest", "watched", NULL, NULL), 0);
 	pthread_join(t, NULL);
 	assert_int_equal(w.error, 0);
@@ -425,16 +435,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_version_tls_token),
-		cmocka_unit_test(test_wrong_token),
-		cmocka_unit_test(test_client_cert_context),
-		cmocka_unit_test(test_discovery),
-		cmocka_unit_test(test_crud),
-		cmocka_unit_test(test_status_subresource),
-		cmocka_unit_test(test_pagination),
-		cmocka_unit_test(test_retry_faults),
-		cmocka_unit_test(test_watch),
-		cmocka_unit_test(test_parallel_lists),
+	    cmocka_unit_test(test_version_tls_token),
+	    cmocka_unit_test(test_wrong_token),
+	    cmocka_unit_test(test_client_cert_context),
+	    cmocka_unit_test(test_discovery),
+	    cmocka_unit_test(test_crud),
+	    cmocka_unit_test(test_status_subresource),
+	    cmocka_unit_test(test_pagination),
+	    cmocka_unit_test(test_retry_faults),
+	    cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_parallel_lists),
 	};
 	if (!getenv("K8S_SIM_KUBECONFIG")) {
 		fprintf(stderr, "run through run.sh: K8S_SIM_KUBECONFIG is not set\n");

@@ -66,7 +66,7 @@ static void
 test_yaml_scalars(void **state)
 {
 	const char *y = "a: 1\nb: \"1\"\nc: true\nd: ~\ne: hello\nf: [x, 2.5]\ng:\n  h: 'no'\n"
-			"i: 0x10\nj: -3\nk: 1.2.3\nl: null\nm: &x {n: 1}\no: *x\n";
+	                "i: 0x10\nj: -3\nk: 1.2.3\nl: null\nm: &x {n: 1}\no: *x\n";
 	cJSON *j = NULL;
 	(void) state;
 
@@ -79,7 +79,7 @@ test_yaml_scalars(void **state)
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "f")), 2);
 	assert_true(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "f"), 1)->valuedouble == 2.5);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "g"), "h")->valuestring,
-			    "no");
+	                    "no");
 	assert_int_equal(cJSON_GetObjectItem(j, "i")->valueint, 16);
 	assert_int_equal(cJSON_GetObjectItem(j, "j")->valueint, -3);
 	assert_string_equal(cJSON_GetObjectItem(j, "k")->valuestring, "1.2.3");
@@ -107,23 +107,23 @@ test_yaml_errors_and_multidoc(void **state)
 }
 
 static const char *kc_a =
-	"apiVersion: v1\nkind: Config\ncurrent-context: a\n"
-	"clusters:\n- name: ca\n  cluster:\n    server: https://a.example:6443/\n"
-	"    certificate-authority: certs/ca.crt\n    tls-server-name: api.internal\n"
-	"- name: shared\n  cluster:\n    server: https://first.example\n"
-	"users:\n- name: ua\n  user:\n    token: tok-a\n"
-	"- name: ucert\n  user:\n    client-certificate-data: Q0VSVA==\n    client-key-data: S0VZ\n"
-	"contexts:\n- name: a\n  context:\n    cluster: ca\n    user: ua\n    namespace: demo\n"
-	"- name: cert\n  context:\n    cluster: shared\n    user: ucert\n";
+    "apiVersion: v1\nkind: Config\ncurrent-context: a\n"
+    "clusters:\n- name: ca\n  cluster:\n    server: https://a.example:6443/\n"
+    "    certificate-authority: certs/ca.crt\n    tls-server-name: api.internal\n"
+    "- name: shared\n  cluster:\n    server: https://first.example\n"
+    "users:\n- name: ua\n  user:\n    token: tok-a\n"
+    "- name: ucert\n  user:\n    client-certificate-data: Q0VSVA==\n    client-key-data: S0VZ\n"
+    "contexts:\n- name: a\n  context:\n    cluster: ca\n    user: ua\n    namespace: demo\n"
+    "- name: cert\n  context:\n    cluster: shared\n    user: ucert\n";
 
 static const char *kc_b =
-	"apiVersion: v1\nkind: Config\ncurrent-context: b\n"
-	"clusters:\n- name: shared\n  cluster:\n    server: https://second.example\n"
-	"    insecure-skip-tls-verify: true\n"
-	"- name: cb\n  cluster:\n    server: http://127.0.0.1:1\n"
-	"users:\n- name: ub\n  user:\n    tokenFile: tok.txt\n"
-	"contexts:\n- name: b\n  context:\n    cluster: cb\n    user: ub\n"
-	"- name: c\n  context:\n    cluster: shared\n    user: ub\n";
+    "apiVersion: v1\nkind: Config\ncurrent-context: b\n"
+    "clusters:\n- name: shared\n  cluster:\n    server: https://second.example\n"
+    "    insecure-skip-tls-verify: true\n"
+    "- name: cb\n  cluster:\n    server: http://127.0.0.1:1\n"
+    "users:\n- name: ub\n  user:\n    tokenFile: tok.txt\n"
+    "contexts:\n- name: b\n  context:\n    cluster: cb\n    user: ub\n"
+    "- name: c\n  context:\n    cluster: shared\n    user: ub\n";
 
 static void
 test_kubeconfig_single(void **state)
@@ -159,7 +159,7 @@ test_kubeconfig_unknown_context(void **state)
 	write_file("a.yaml", kc_a, 0600);
 	assert_int_equal(lb_kube__config_load(tpath("a.yaml"), "foo", 0, &cfg), LB_ENOTFOUND);
 	snprintf(want, sizeof(want), "context 'foo' not found in kubeconfig %s; contexts: a, cert",
-		 tpath("a.yaml"));
+	         tpath("a.yaml"));
 	assert_string_equal(lb_error_last(LB_ENOTFOUND), want);
 	assert_int_equal(lb_kube__config_load(tpath("missing.yaml"), NULL, 0, &cfg), LB_ENOTFOUND);
 	assert_non_null(strstr(lb_error_last(LB_ENOTFOUND), "missing.yaml"));
@@ -176,7 +176,8 @@ test_kubeconfig_merge(void **state)
 	write_file("b.yaml", kc_b, 0600);
 	write_file("tok.txt", "file-token\n", 0600);
 	/* first file wins: current-context a, cluster "shared" from a */
-	snprintf(env, sizeof(env), "%s:%s:%s", tpath("a.yaml"), tpath("nope.yaml"), tpath("b.yaml"));
+	snprintf(env, sizeof(env), "%s:%s:%s", tpath("a.yaml"), tpath("nope.yaml"),
+	         tpath("b.yaml"));
 	setenv("KUBECONFIG", env, 1);
 	assert_int_equal(lb_kube__config_load(NULL, NULL, 0, &cfg), 0);
 	assert_string_equal(cfg.context, "a");
@@ -211,9 +212,9 @@ test_kubeconfig_bad(void **state)
 	assert_int_equal(lb_kube__config_load(tpath("bad.yaml"), NULL, 0, &cfg), LB_EINVAL);
 	assert_non_null(strstr(lb_error_last(LB_EINVAL), "bad.yaml: line"));
 	write_file("nouser.yaml",
-		   "current-context: x\nclusters:\n- name: c\n  cluster: {server: https://h}\n"
-		   "contexts:\n- name: x\n  context: {cluster: c, user: ghost}\n",
-		   0600);
+	           "current-context: x\nclusters:\n- name: c\n  cluster: {server: https://h}\n"
+	           "contexts:\n- name: x\n  context: {cluster: c, user: ghost}\n",
+	           0600);
 	assert_int_equal(lb_kube__config_load(tpath("nouser.yaml"), NULL, 0, &cfg), LB_EINVAL);
 	assert_non_null(strstr(lb_error_last(LB_EINVAL), "user 'ghost'"));
 }
@@ -254,30 +255,35 @@ test_exec_plugin(void **state)
 	(void) state;
 
 	/* The plugin checks its env and KUBERNETES_EXEC_INFO, counts its runs. */
-	snprintf(kc, sizeof(kc),
-		 "#!/bin/sh\n"
-		 "echo run >> '%s/exec-runs'\n"
-		 "case \"$KUBERNETES_EXEC_INFO\" in *'\"kind\":\"ExecCredential\"'*) ;; *) echo "
-		 "\"bad exec info\" >&2; exit 3;; esac\n"
-		 "[ \"$MYVAR\" = hello ] || { echo \"MYVAR missing\" >&2; exit 4; }\n"
-		 "[ \"$1\" = --fail ] && { echo 'login required' >&2; exit 1; }\n"
-		 "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
-		 "\"status\":{\"token\":\"exec-token\",\"expirationTimestamp\":\"2099-01-02T03:04:05Z\"}}'\n",
-		 tmpdir);
+	snprintf(
+	    kc, sizeof(kc),
+	    "#!/bin/sh\n"
+	    "echo run >> '%s/exec-runs'\n"
+	    "case \"$KUBERNETES_EXEC_INFO\" in *'\"kind\":\"ExecCredential\"'*) ;; *) echo "
+	    "\"bad exec info\" >&2; exit 3;; esac\n"
+	    "[ \"$MYVAR\" = hello ] || { echo \"MYVAR missing\" >&2; exit 4; }\n"
+	    "[ \"$1\" = --fail ] && { echo 'login required' >&2; exit 1; }\n"
+	    "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+	    "\"status\":{\"token\":\"exec-token\",\"expirationTimestamp\":\"2099-01-02T03:04:05Z\"}"
+	    "}'\n",
+	    tmpdir);
 	write_file("plugin.sh", kc, 0755);
-	snprintf(kc, sizeof(kc),
-		 "current-context: x\nclusters:\n- name: c\n  cluster: {server: https://h}\n"
-		 "users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
-		 "      command: ./plugin.sh\n      args: [get-token]\n"
-		 "      env: [{name: MYVAR, value: hello}]\n      provideClusterInfo: true\n"
-		 "- name: fail\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
-		 "      command: ./plugin.sh\n      args: [--fail]\n"
-		 "      env: [{name: MYVAR, value: hello}]\n"
-		 "- name: beta\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
-		 "      command: ./plugin.sh\n      env: [{name: MYVAR, value: hello}]\n"
-		 "contexts:\n- name: x\n  context: {cluster: c, user: u}\n"
-		 "- name: f\n  context: {cluster: c, user: fail}\n"
-		 "- name: b\n  context: {cluster: c, user: beta}\n");
+	snprintf(
+	    kc, sizeof(kc),
+	    "current-context: x\nclusters:\n- name: c\n  cluster: {server: https://h}\n"
+	    "users:\n- name: u\n  user:\n    exec:\n      apiVersion: "
+	    "client.authentication.k8s.io/v1\n"
+	    "      command: ./plugin.sh\n      args: [get-token]\n"
+	    "      env: [{name: MYVAR, value: hello}]\n      provideClusterInfo: true\n"
+	    "- name: fail\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+	    "      command: ./plugin.sh\n      args: [--fail]\n"
+	    "      env: [{name: MYVAR, value: hello}]\n"
+	    "- name: beta\n  user:\n    exec:\n      apiVersion: "
+	    "client.authentication.k8s.io/v1beta1\n"
+	    "      command: ./plugin.sh\n      env: [{name: MYVAR, value: hello}]\n"
+	    "contexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+	    "- name: f\n  context: {cluster: c, user: fail}\n"
+	    "- name: b\n  context: {cluster: c, user: beta}\n");
 	write_file("exec.yaml", kc, 0600);
 
 	assert_int_equal(lb_kube__config_load(tpath("exec.yaml"), NULL, 0, &cfg), 0);
@@ -365,7 +371,8 @@ static void
 test_version_priority(void **state)
 {
 	const char *in[] = {"v1alpha1", "foo", "v2beta1", "v1", "v1beta2", "v2", "v1beta1", "v10"};
-	const char *want[] = {"v10", "v2", "v1", "v2beta1", "v1beta2", "v1beta1", "v1alpha1", "foo"};
+	const char *want[] = {"v10",     "v2",      "v1",       "v2beta1",
+	                      "v1beta2", "v1beta1", "v1alpha1", "foo"};
 	(void) state;
 
 	for (size_t i = 0; i < 8; i++)
@@ -399,19 +406,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_yaml_scalars),
-		cmocka_unit_test(test_yaml_errors_and_multidoc),
-		cmocka_unit_test(test_kubeconfig_single),
-		cmocka_unit_test(test_kubeconfig_unknown_context),
-		cmocka_unit_test(test_kubeconfig_merge),
-		cmocka_unit_test(test_kubeconfig_bad),
-		cmocka_unit_test(test_in_cluster),
-		cmocka_unit_test(test_exec_plugin),
-		cmocka_unit_test(test_rfc3339),
-		cmocka_unit_test(test_ratelimit_math),
-		cmocka_unit_test(test_backoff),
-		cmocka_unit_test(test_version_priority),
-		cmocka_unit_test(test_path),
+	    cmocka_unit_test(test_yaml_scalars),
+	    cmocka_unit_test(test_yaml_errors_and_multidoc),
+	    cmocka_unit_test(test_kubeconfig_single),
+	    cmocka_unit_test(test_kubeconfig_unknown_context),
+	    cmocka_unit_test(test_kubeconfig_merge),
+	    cmocka_unit_test(test_kubeconfig_bad),
+	    cmocka_unit_test(test_in_cluster),
+	    cmocka_unit_test(test_exec_plugin),
+	    cmocka_unit_test(test_rfc3339),
+	    cmocka_unit_test(test_ratelimit_math),
+	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_version_priority),
+	    cmocka_unit_test(test_path),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -53,7 +53,8 @@ canned_start(const char *routes)
 		dup2(out[1], 1);
 		close(out[0]);
 		close(out[1]);
-		execl("/usr/bin/python3", "python3", LB_CANNED_SERVER, path, srv.log, (char *) NULL);
+		execl("/usr/bin/python3", "python3", LB_CANNED_SERVER, path, srv.log,
+		      (char *) NULL);
 		_exit(127);
 	}
 	close(out[1]);
@@ -75,11 +76,11 @@ canned_start(const char *routes)
 	f = fopen(srv.kubeconfig, "w");
 	assert_non_null(f);
 	fprintf(f,
-		"apiVersion: v1\nkind: Config\ncurrent-context: canned\n"
-		"clusters:\n- name: canned\n  cluster:\n    server: http://127.0.0.1:%d\n"
-		"users:\n- name: tester\n  user:\n    token: secret\n"
-		"contexts:\n- name: canned\n  context:\n    cluster: canned\n    user: tester\n",
-		srv.port);
+	        "apiVersion: v1\nkind: Config\ncurrent-context: canned\n"
+	        "clusters:\n- name: canned\n  cluster:\n    server: http://127.0.0.1:%d\n"
+	        "users:\n- name: tester\n  user:\n    token: secret\n"
+	        "contexts:\n- name: canned\n  context:\n    cluster: canned\n    user: tester\n",
+	        srv.port);
 	fclose(f);
 }
 
@@ -134,7 +135,7 @@ client(int max_retries)
 }
 
 #define STATUS(code, reason, msg)                                                                  \
-	"{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"" reason     \
+	"{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"" reason   \
 	"\",\"message\":\"" msg "\",\"code\":" #code "}"
 
 static void
@@ -145,7 +146,7 @@ test_version(void **state)
 	(void) state;
 
 	canned_start("[{\"path\":\"/version\",\"responses\":[{\"body\":{\"major\":\"1\",\"minor\":"
-		     "\"29\",\"gitVersion\":\"v1.29.0\"}}]}]");
+	             "\"29\",\"gitVersion\":\"v1.29.0\"}}]}]");
 	c = client(0);
 	assert_int_equal(lb_kube_server_version(c, &v), 0);
 	assert_string_equal(cJSON_GetObjectItem(v, "gitVersion")->valuestring, "v1.29.0");
@@ -169,33 +170,69 @@ test_error_mapping(void **state)
 	cJSON *out = NULL;
 	(void) state;
 
-	canned_start(
-		"["
-		"{\"method\":\"GET\",\"path\":\"/api/v1/namespaces/demo/configmaps/x\",\"responses\":"
-		"[{\"status\":404,\"body\":" STATUS(404, "NotFound", "configmaps \\\"x\\\" not found") "}]},"
-		"{\"method\":\"POST\",\"path\":\"/api/v1/namespaces/demo/configmaps\",\"responses\":"
-		"[{\"status\":409,\"body\":" STATUS(409, "AlreadyExists", "configmaps \\\"x\\\" already exists") "}]},"
-		"{\"method\":\"PUT\",\"responses\":"
-		"[{\"status\":409,\"body\":" STATUS(409, "Conflict", "the object has been modified") "}]},"
-		"{\"method\":\"PATCH\",\"responses\":"
-		"[{\"status\":422,\"body\":" STATUS(422, "Invalid", "data.a: Invalid value") "}]},"
-		"{\"method\":\"DELETE\",\"responses\":"
-		"[{\"status\":403,\"body\":" STATUS(403, "Forbidden", "user cannot delete") "}]},"
-		"{\"path\":\"/api/v1/namespaces/demo/configmaps/plain\",\"responses\":"
-		"[{\"status\":400,\"body\":\"oops\"}]},"
-		"{\"path\":\"/version\",\"responses\":"
-		"[{\"status\":401,\"body\":" STATUS(401, "Unauthorized", "Unauthorized") "}]}"
-		"]");
+	canned_start("["
+	             "{\"method\":\"GET\",\"path\":\"/api/v1/namespaces/demo/configmaps/"
+	             "x\",\"responses\":"
+	             "[{\"status\":404,\"body\":" STATUS(
+	                 404, "NotFound",
+	                 "configmaps \\\"x\\\" not found") "}]},"
+	                                                   "{\"method\":\"POST\",\"path\":\"/api/"
+	                                                   "v1/namespaces/demo/"
+	                                                   "configmaps\",\"responses\":"
+	                                                   "[{\"status\":409,\"body\":" STATUS(
+	                                                       409, "AlreadyExists",
+	                                                       "configmaps \\\"x\\\" already "
+	                                                       "exists") "}]},"
+	                                                                 "{\"method\":\"PUT\","
+	                                                                 "\"responses\":"
+	                                                                 "[{\"status\":409,"
+	                                                                 "\"body\":" STATUS(
+	                                                                     409, "Conflict",
+	                                                                     "the object has been "
+	                                                                     "modified") "}]},"
+	                                                                                 "{\"method"
+	                                                                                 "\":"
+	                                                                                 "\"PATCH\""
+	                                                                                 ",\"respon"
+	                                                                                 "ses\":"
+	                                                                                 "[{"
+	                                                                                 "\"status"
+	                                                                                 "\":422,"
+	                                                                                 "\"body\""
+	                                                                                 ":" STATUS(
+	                                                                                     422,
+	                                                                                     "Inval"
+	                                                                                     "id",
+	                                                                                     "data."
+	                                                                                     "a: "
+	                                                                                     "Inval"
+	                                                                                     "id "
+	                                                                                     "valu"
+	                                                                                     "e") "}]},"
+	                                                                                          "{\"method\":\"DELETE\",\"responses\":"
+	                                                                                          "[{\"status\":403,\"body\":" STATUS(
+	                                                                                              403,
+	                                                                                              "Forbidden",
+	                                                                                              "user cannot delete") "}]},"
+	                                                                                                                    "{\"path\":\"/api/v1/namespaces/demo/configmaps/plain\",\"responses\":"
+	                                                                                                                    "[{\"status\":400,\"body\":\"oops\"}]},"
+	                                                                                                                    "{\"path\":\"/version\",\"responses\":"
+	                                                                                                                    "[{\"status\":401,\"body\":" STATUS(
+	                                                                                                                        401,
+	                                                                                                                        "Unauthorized",
+	                                                                                                                        "Unauthorized") "}]}"
+	                                                                                                                                        "]");
 	c = client(0);
 	assert_int_equal(lb_kube_get(c, &cm, "demo", "x", NULL, &out), LB_ENOTFOUND);
 	assert_string_equal(lb_error_last(LB_ENOTFOUND),
-			    "get configmaps/x in namespace demo: configmaps \"x\" not found");
+	                    "get configmaps/x in namespace demo: configmaps \"x\" not found");
 	assert_int_equal(lb_kube_last_status()->http_status, 404);
 	assert_string_equal(lb_kube_last_status()->reason, "NotFound");
 
 	assert_int_equal(lb_kube_create(c, &cm, "demo", obj, NULL), LB_EEXISTS);
-	assert_string_equal(lb_error_last(LB_EEXISTS),
-			    "create configmaps/x in namespace demo: configmaps \"x\" already exists");
+	assert_string_equal(
+	    lb_error_last(LB_EEXISTS),
+	    "create configmaps/x in namespace demo: configmaps \"x\" already exists");
 	assert_string_equal(lb_kube_last_status()->reason, "AlreadyExists");
 
 	assert_int_equal(lb_kube_update(c, &cm, "demo", obj, NULL, NULL), LB_ECONFLICT);
@@ -203,7 +240,7 @@ test_error_mapping(void **state)
 	assert_string_equal(lb_kube_last_status()->message, "the object has been modified");
 
 	assert_int_equal(lb_kube_patch(c, &cm, "demo", "x", NULL, LB_KUBE_PATCH_MERGE, patch, NULL),
-			 LB_EINVAL);
+	                 LB_EINVAL);
 	assert_int_equal(lb_kube_last_status()->http_status, 422);
 	assert_string_equal(lb_kube_last_status()->reason, "Invalid");
 
@@ -211,17 +248,19 @@ test_error_mapping(void **state)
 	assert_string_equal(lb_kube_last_status()->reason, "Forbidden");
 
 	assert_int_equal(lb_kube_get(c, &cm, "demo", "plain", NULL, &out), LB_EINVAL);
-	assert_string_equal(lb_error_last(LB_EINVAL),
-			    "get configmaps/plain in namespace demo: the server answered HTTP 400: oops");
+	assert_string_equal(
+	    lb_error_last(LB_EINVAL),
+	    "get configmaps/plain in namespace demo: the server answered HTTP 400: oops");
 	assert_string_equal(lb_kube_last_status()->reason, "BadRequest");
 
 	assert_int_equal(lb_kube_server_version(c, &out), LB_EAUTH);
 	{
 		char want[800];
-		snprintf(want, sizeof(want),
-			 "the server at http://127.0.0.1:%d refused the credentials of user 'tester' "
-			 "in kubeconfig %s (401 Unauthorized): check the token",
-			 srv.port, srv.kubeconfig);
+		snprintf(
+		    want, sizeof(want),
+		    "the server at http://127.0.0.1:%d refused the credentials of user 'tester' "
+		    "in kubeconfig %s (401 Unauthorized): check the token",
+		    srv.port, srv.kubeconfig);
 		assert_string_equal(lb_error_last(LB_EAUTH), want);
 	}
 	cJSON_Delete(obj);
@@ -264,21 +303,41 @@ test_pagination(void **state)
 	(void) state;
 
 	canned_start(
-		"["
-		"{\"path\":\"/api/v1/namespaces/demo/configmaps?labelSelector=app%3Dweb%2Ctier%20in%20%28a%2Cb%29&limit=2\","
-		"\"responses\":[{\"body\":{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":"
-		"{\"resourceVersion\":\"10\",\"continue\":\"t1\"},\"items\":[" CM("a") "," CM("b") "]}}]},"
-		"{\"path\":\"/api/v1/namespaces/demo/configmaps?labelSelector=app%3Dweb%2Ctier%20in%20%28a%2Cb%29&limit=2&continue=t1\","
-		"\"responses\":[{\"body\":{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":"
-		"{\"resourceVersion\":\"10\",\"continue\":\"t2\"},\"items\":[" CM("c") "," CM("d") "]}}]},"
-		"{\"path\":\"/api/v1/namespaces/demo/configmaps?labelSelector=app%3Dweb%2Ctier%20in%20%28a%2Cb%29&limit=2&continue=t2\","
-		"\"responses\":[{\"body\":{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":"
-		"{\"resourceVersion\":\"10\"},\"items\":[" CM("e") "]}}]},"
-		"{\"path\":\"/api/v1/configmaps?limit=2\",\"responses\":[{\"body\":{\"kind\":\"ConfigMapList\","
-		"\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"11\",\"continue\":\"old\"},\"items\":[" CM("a") "," CM("b") "]}}]},"
-		"{\"path\":\"/api/v1/configmaps?limit=2&continue=old\",\"responses\":[{\"status\":410,\"body\":"
-		STATUS(410, "Expired", "The provided continue parameter is too old") "}]}"
-		"]");
+	    "["
+	    "{\"path\":\"/api/v1/namespaces/demo/"
+	    "configmaps?labelSelector=app%3Dweb%2Ctier%20in%20%28a%2Cb%29&limit=2\","
+	    "\"responses\":[{\"body\":{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\","
+	    "\"metadata\":"
+	    "{\"resourceVersion\":\"10\",\"continue\":\"t1\"},\"items\":[" CM("a") "," CM(
+	        "b") "]}}]},"
+	             "{\"path\":\"/api/v1/namespaces/demo/"
+	             "configmaps?labelSelector=app%3Dweb%2Ctier%20in%20%28a%2Cb%29&limit=2&"
+	             "continue=t1\","
+	             "\"responses\":[{\"body\":{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\","
+	             "\"metadata\":"
+	             "{\"resourceVersion\":\"10\",\"continue\":\"t2\"},\"items\":[" CM("c") "," CM(
+	                 "d") "]}}]},"
+	                      "{\"path\":\"/api/v1/namespaces/demo/"
+	                      "configmaps?labelSelector=app%3Dweb%2Ctier%20in%20%28a%2Cb%29&limit="
+	                      "2&continue=t2\","
+	                      "\"responses\":[{\"body\":{\"kind\":\"ConfigMapList\",\"apiVersion\":"
+	                      "\"v1\",\"metadata\":"
+	                      "{\"resourceVersion\":\"10\"},\"items\":[" CM(
+	                          "e") "]}}]},"
+	                               "{\"path\":\"/api/v1/"
+	                               "configmaps?limit=2\",\"responses\":[{\"body\":{\"kind\":"
+	                               "\"ConfigMapList\","
+	                               "\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":"
+	                               "\"11\",\"continue\":\"old\"},\"items\":[" CM(
+	                                   "a") "," CM("b") "]}}]},"
+	                                                    "{\"path\":\"/api/v1/"
+	                                                    "configmaps?limit=2&continue=old\","
+	                                                    "\"responses\":[{\"status\":410,"
+	                                                    "\"body\":" STATUS(
+	                                                        410, "Expired",
+	                                                        "The provided continue parameter "
+	                                                        "is too old") "}]}"
+	                                                                      "]");
 	c = client(0);
 	assert_int_equal(lb_kube_list(c, &cm, "demo", &lo, on_item, &col, &res), 0);
 	assert_int_equal(col.n, 5);
@@ -313,13 +372,20 @@ test_retry(void **state)
 	cJSON *v = NULL, *log;
 	(void) state;
 
-	canned_start("["
-		     "{\"path\":\"/version\",\"responses\":["
-		     "{\"status\":503,\"headers\":{\"Retry-After\":\"1\"},\"body\":" STATUS(503, "ServiceUnavailable", "busy") "},"
-		     "{\"status\":429,\"headers\":{\"Retry-After\":\"1\"},\"body\":" STATUS(429, "TooManyRequests", "slow down") "},"
-		     "{\"body\":{\"gitVersion\":\"v1.30.1\"}}]},"
-		     "{\"path\":\"/api\",\"responses\":[{\"status\":500,\"body\":" STATUS(500, "InternalError", "boom") "}]}"
-		     "]");
+	canned_start(
+	    "["
+	    "{\"path\":\"/version\",\"responses\":["
+	    "{\"status\":503,\"headers\":{\"Retry-After\":\"1\"},\"body\":" STATUS(
+	        503, "ServiceUnavailable",
+	        "busy") "},"
+	                "{\"status\":429,\"headers\":{\"Retry-After\":\"1\"},\"body\":" STATUS(
+	                    429, "TooManyRequests",
+	                    "slow down") "},"
+	                                 "{\"body\":{\"gitVersion\":\"v1.30.1\"}}]},"
+	                                 "{\"path\":\"/"
+	                                 "api\",\"responses\":[{\"status\":500,\"body\":" STATUS(
+	                                     500, "InternalError", "boom") "}]}"
+	                                                                   "]");
 	c = client(3);
 	assert_int_equal(lb_kube_server_version(c, &v), 0);
 	assert_string_equal(cJSON_GetObjectItem(v, "gitVersion")->valuestring, "v1.30.1");
@@ -345,26 +411,43 @@ test_discovery(void **state)
 	(void) state;
 
 	canned_start(
-		"["
-		"{\"path\":\"/api\",\"responses\":[{\"body\":{\"kind\":\"APIVersions\",\"versions\":[\"v1\"]}}]},"
-		"{\"path\":\"/api/v1\",\"responses\":[{\"body\":{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\",\"resources\":["
-		"{\"name\":\"pods\",\"singularName\":\"pod\",\"namespaced\":true,\"kind\":\"Pod\",\"verbs\":[\"create\",\"get\",\"list\"],\"shortNames\":[\"po\"]},"
-		"{\"name\":\"pods/status\",\"namespaced\":true,\"kind\":\"Pod\",\"verbs\":[\"get\",\"patch\"]},"
-		"{\"name\":\"pods/log\",\"namespaced\":true,\"kind\":\"Pod\",\"verbs\":[\"get\"]},"
-		"{\"name\":\"namespaces\",\"singularName\":\"namespace\",\"namespaced\":false,\"kind\":\"Namespace\",\"verbs\":[\"list\"],\"shortNames\":[\"ns\"]}]}}]},"
-		"{\"path\":\"/apis\",\"responses\":[{\"body\":{\"kind\":\"APIGroupList\",\"groups\":["
-		"{\"name\":\"apps\",\"versions\":[{\"groupVersion\":\"apps/v1\",\"version\":\"v1\"}],\"preferredVersion\":{\"groupVersion\":\"apps/v1\",\"version\":\"v1\"}},"
-		"{\"name\":\"example.com\",\"versions\":[{\"groupVersion\":\"example.com/v1alpha1\",\"version\":\"v1alpha1\"},"
-		"{\"groupVersion\":\"example.com/v1beta1\",\"version\":\"v1beta1\"},{\"groupVersion\":\"example.com/v1\",\"version\":\"v1\"}]},"
-		"{\"name\":\"broken.io\",\"versions\":[{\"groupVersion\":\"broken.io/v1\",\"version\":\"v1\"}]}]}}]},"
-		"{\"path\":\"/apis/apps/v1\",\"responses\":[{\"body\":{\"resources\":["
-		"{\"name\":\"deployments\",\"singularName\":\"deployment\",\"namespaced\":true,\"kind\":\"Deployment\",\"verbs\":[\"list\",\"create\"],\"shortNames\":[\"deploy\"]},"
-		"{\"name\":\"deployments/status\",\"namespaced\":true,\"kind\":\"Deployment\",\"verbs\":[\"get\"]},"
-		"{\"name\":\"deployments/scale\",\"namespaced\":true,\"kind\":\"Scale\",\"verbs\":[\"get\"]}]}}]},"
-		"{\"prefix\":\"/apis/example.com/v1\",\"responses\":[{\"body\":{\"resources\":["
-		"{\"name\":\"widgets\",\"singularName\":\"widget\",\"namespaced\":true,\"kind\":\"Widget\",\"verbs\":[\"list\"]}]}}]},"
-		"{\"path\":\"/apis/broken.io/v1\",\"responses\":[{\"status\":503,\"body\":" STATUS(503, "ServiceUnavailable", "down") "}]}"
-		"]");
+	    "["
+	    "{\"path\":\"/"
+	    "api\",\"responses\":[{\"body\":{\"kind\":\"APIVersions\",\"versions\":[\"v1\"]}}]},"
+	    "{\"path\":\"/api/"
+	    "v1\",\"responses\":[{\"body\":{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\","
+	    "\"resources\":["
+	    "{\"name\":\"pods\",\"singularName\":\"pod\",\"namespaced\":true,\"kind\":\"Pod\","
+	    "\"verbs\":[\"create\",\"get\",\"list\"],\"shortNames\":[\"po\"]},"
+	    "{\"name\":\"pods/"
+	    "status\",\"namespaced\":true,\"kind\":\"Pod\",\"verbs\":[\"get\",\"patch\"]},"
+	    "{\"name\":\"pods/log\",\"namespaced\":true,\"kind\":\"Pod\",\"verbs\":[\"get\"]},"
+	    "{\"name\":\"namespaces\",\"singularName\":\"namespace\",\"namespaced\":false,\"kind\":"
+	    "\"Namespace\",\"verbs\":[\"list\"],\"shortNames\":[\"ns\"]}]}}]},"
+	    "{\"path\":\"/apis\",\"responses\":[{\"body\":{\"kind\":\"APIGroupList\",\"groups\":["
+	    "{\"name\":\"apps\",\"versions\":[{\"groupVersion\":\"apps/"
+	    "v1\",\"version\":\"v1\"}],\"preferredVersion\":{\"groupVersion\":\"apps/"
+	    "v1\",\"version\":\"v1\"}},"
+	    "{\"name\":\"example.com\",\"versions\":[{\"groupVersion\":\"example.com/"
+	    "v1alpha1\",\"version\":\"v1alpha1\"},"
+	    "{\"groupVersion\":\"example.com/"
+	    "v1beta1\",\"version\":\"v1beta1\"},{\"groupVersion\":\"example.com/"
+	    "v1\",\"version\":\"v1\"}]},"
+	    "{\"name\":\"broken.io\",\"versions\":[{\"groupVersion\":\"broken.io/"
+	    "v1\",\"version\":\"v1\"}]}]}}]},"
+	    "{\"path\":\"/apis/apps/v1\",\"responses\":[{\"body\":{\"resources\":["
+	    "{\"name\":\"deployments\",\"singularName\":\"deployment\",\"namespaced\":true,"
+	    "\"kind\":\"Deployment\",\"verbs\":[\"list\",\"create\"],\"shortNames\":[\"deploy\"]},"
+	    "{\"name\":\"deployments/"
+	    "status\",\"namespaced\":true,\"kind\":\"Deployment\",\"verbs\":[\"get\"]},"
+	    "{\"name\":\"deployments/"
+	    "scale\",\"namespaced\":true,\"kind\":\"Scale\",\"verbs\":[\"get\"]}]}}]},"
+	    "{\"prefix\":\"/apis/example.com/v1\",\"responses\":[{\"body\":{\"resources\":["
+	    "{\"name\":\"widgets\",\"singularName\":\"widget\",\"namespaced\":true,\"kind\":"
+	    "\"Widget\",\"verbs\":[\"list\"]}]}}]},"
+	    "{\"path\":\"/apis/broken.io/v1\",\"responses\":[{\"status\":503,\"body\":" STATUS(
+	        503, "ServiceUnavailable", "down") "}]}"
+	                                           "]");
 	c = client(-1);
 	assert_int_equal(lb_kube_discover(c, &d), 0);
 	assert_int_equal(d->group_count, 4);
@@ -420,15 +503,19 @@ test_request_shapes(void **state)
 	lb_kube_client *c;
 	(void) state;
 
-	canned_start("[{\"prefix\":\"/\",\"responses\":[{\"body\":{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web-abc\"}}}]}]");
+	canned_start("[{\"prefix\":\"/"
+	             "\",\"responses\":[{\"body\":{\"kind\":\"Deployment\",\"metadata\":{\"name\":"
+	             "\"web-abc\"}}}]}]");
 	c = client(0);
 	assert_int_equal(lb_kube_create(c, &dep, "d", obj, &out), 0);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(out, "metadata"), "name")->valuestring,
-			    "web-abc");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(out, "metadata"), "name")->valuestring,
+	    "web-abc");
 	cJSON_Delete(out);
 	assert_int_equal(lb_kube_update(c, &dep, "d", upd, "status", NULL), 0);
 	assert_int_equal(lb_kube_patch(c, &dep, "d", "web", NULL, LB_KUBE_PATCH_JSON, jp, NULL), 0);
-	assert_int_equal(lb_kube_patch(c, &dep, "d", "web", "status", LB_KUBE_PATCH_STRATEGIC, upd, NULL), 0);
+	assert_int_equal(
+	    lb_kube_patch(c, &dep, "d", "web", "status", LB_KUBE_PATCH_STRATEGIC, upd, NULL), 0);
 	assert_int_equal(lb_kube_get(c, &dep, "d", "web", "status", &out), 0);
 	cJSON_Delete(out);
 	assert_int_equal(lb_kube_delete(c, &ns, NULL, "demo", "Foreground", NULL), 0);
@@ -437,11 +524,15 @@ test_request_shapes(void **state)
 	assert_string_equal(log_field(log, 0, "path"), "/apis/apps/v1/namespaces/d/deployments");
 	assert_string_equal(log_field(log, 0, "content_type"), "application/json");
 	assert_string_equal(log_field(log, 1, "method"), "PUT");
-	assert_string_equal(log_field(log, 1, "path"), "/apis/apps/v1/namespaces/d/deployments/web/status");
+	assert_string_equal(log_field(log, 1, "path"),
+	                    "/apis/apps/v1/namespaces/d/deployments/web/status");
 	assert_string_equal(log_field(log, 2, "content_type"), "application/json-patch+json");
-	assert_string_equal(log_field(log, 2, "body"), "[{\"op\":\"add\",\"path\":\"/x\",\"value\":1}]");
-	assert_string_equal(log_field(log, 3, "content_type"), "application/strategic-merge-patch+json");
-	assert_string_equal(log_field(log, 3, "path"), "/apis/apps/v1/namespaces/d/deployments/web/status");
+	assert_string_equal(log_field(log, 2, "body"),
+	                    "[{\"op\":\"add\",\"path\":\"/x\",\"value\":1}]");
+	assert_string_equal(log_field(log, 3, "content_type"),
+	                    "application/strategic-merge-patch+json");
+	assert_string_equal(log_field(log, 3, "path"),
+	                    "/apis/apps/v1/namespaces/d/deployments/web/status");
 	assert_string_equal(log_field(log, 4, "method"), "GET");
 	assert_string_equal(log_field(log, 5, "method"), "DELETE");
 	assert_string_equal(log_field(log, 5, "path"), "/api/v1/namespaces/demo");
@@ -481,11 +572,19 @@ test_watch(void **state)
 	cJSON *log;
 	(void) state;
 
-	canned_start("[{\"prefix\":\"/api/v1/namespaces/demo/configmaps?watch=true\",\"responses\":[{\"stream\":true,\"body\":["
-		     "{\"type\":\"ADDED\",\"object\":" CM("a") "},"
-		     "{\"type\":\"MODIFIED\",\"object\":" CM("a") "},"
-		     "{\"type\":\"DELETED\",\"object\":" CM("a") "}]}]},"
-		     "{\"prefix\":\"/api/v1/namespaces/gone\",\"responses\":[{\"status\":404,\"body\":" STATUS(404, "NotFound", "namespaces \\\"gone\\\" not found") "}]}]");
+	canned_start(
+	    "[{\"prefix\":\"/api/v1/namespaces/demo/"
+	    "configmaps?watch=true\",\"responses\":[{\"stream\":true,\"body\":["
+	    "{\"type\":\"ADDED\",\"object\":" CM(
+	        "a") "},"
+	             "{\"type\":\"MODIFIED\",\"object\":" CM(
+	                 "a") "},"
+	                      "{\"type\":\"DELETED\",\"object\":" CM(
+	                          "a") "}]}]},"
+	                               "{\"prefix\":\"/api/v1/namespaces/"
+	                               "gone\",\"responses\":[{\"status\":404,\"body\":" STATUS(
+	                                   404, "NotFound",
+	                                   "namespaces \\\"gone\\\" not found") "}]}]");
 	c = client(0);
 	wo.resource_version = "5";
 	wo.label_selector = "a=b";
@@ -499,11 +598,12 @@ test_watch(void **state)
 	assert_int_equal(lb_kube_watch(c, &cm, "demo", &wo, on_event, &e), 0);
 	assert_int_equal(e.n, 1);
 	assert_int_equal(lb_kube_watch(c, &cm, "gone", &wo, on_event, &e), LB_ENOTFOUND);
-	assert_non_null(strstr(lb_error_last(LB_ENOTFOUND), "watch configmaps in namespace gone: "));
+	assert_non_null(
+	    strstr(lb_error_last(LB_ENOTFOUND), "watch configmaps in namespace gone: "));
 	log = canned_log();
 	assert_string_equal(log_field(log, 0, "path"),
-			    "/api/v1/namespaces/demo/configmaps?watch=true&allowWatchBookmarks=true"
-			    "&timeoutSeconds=30&resourceVersion=5&labelSelector=a%3Db");
+	                    "/api/v1/namespaces/demo/configmaps?watch=true&allowWatchBookmarks=true"
+	                    "&timeoutSeconds=30&resourceVersion=5&labelSelector=a%3Db");
 	cJSON_Delete(log);
 	lb_kube_client_free(c);
 	canned_stop();
@@ -532,7 +632,8 @@ test_threads(void **state)
 	long total = 0;
 	(void) state;
 
-	canned_start("[{\"path\":\"/version\",\"responses\":[{\"body\":{\"gitVersion\":\"v1\"}}]}]");
+	canned_start(
+	    "[{\"path\":\"/version\",\"responses\":[{\"body\":{\"gitVersion\":\"v1\"}}]}]");
 	c = client(0);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, worker, c), 0);
@@ -564,9 +665,9 @@ test_unreachable(void **state)
 	{
 		char want[600];
 		snprintf(want, sizeof(want),
-			 "cannot reach the server at http://127.0.0.1:%d (context 'canned' in "
-			 "kubeconfig %s): ",
-			 port, srv.kubeconfig);
+		         "cannot reach the server at http://127.0.0.1:%d (context 'canned' in "
+		         "kubeconfig %s): ",
+		         port, srv.kubeconfig);
 		assert_memory_equal(lb_error_last(LB_EIO), want, strlen(want));
 	}
 	assert_int_equal(lb_kube_last_status()->http_status, 0);
@@ -578,11 +679,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_version),    cmocka_unit_test(test_error_mapping),
-		cmocka_unit_test(test_pagination), cmocka_unit_test(test_retry),
-		cmocka_unit_test(test_discovery),  cmocka_unit_test(test_request_shapes),
-		cmocka_unit_test(test_watch),      cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_unreachable),
+	    cmocka_unit_test(test_version),     cmocka_unit_test(test_error_mapping),
+	    cmocka_unit_test(test_pagination),  cmocka_unit_test(test_retry),
+	    cmocka_unit_test(test_discovery),   cmocka_unit_test(test_request_shapes),
+	    cmocka_unit_test(test_watch),       cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_unreachable),
 	};
 	unsetenv("KUBECONFIG");
 	return cmocka_run_group_tests(tests, NULL, NULL);
