@@ -111,6 +111,17 @@ take_globals(lb_cli *cli, int argc, char **argv)
 			if (which >= 0)
 				break;
 		}
+		/* `--config k=v` is a command's own option (plugin config for `plugin test`);
+		 * only a value without '=' names the configuration file. */
+		if (which == 0 && strchr(val, '=')) {
+			if (val == a + strlen("--config") + 1) {
+				argv[out++] = a;
+			} else {
+				argv[out++] = a;
+				argv[out++] = val;
+			}
+			continue;
+		}
 		switch (which) {
 		case 0:
 			cli->config_path = val;

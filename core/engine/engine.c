@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,11 +138,36 @@ lb_engine_location_cfg(lb_engine *e, const char *name)
 	return lb_settings_location(e->settings, name);
 }
 
+/* The embedded default location lives in a directory of ours: make it on first use. */
+static int
+prepare_embedded_root(const lb_engine *e, const lb_storage_location_cfg *cfg)
+{
+	const char *root = lb_kvlist_get(&cfg->config, "root");
+	char tmp[4096];
+
+	if (cfg->line != 0 || strcmp(e->settings->source, "<embedded defaults>") || !root)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s", root);
+	for (char *p = tmp + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+				return lb_error_errno(errno, "cannot create the default storage directory %s", tmp);
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
 int
 lb_engine_location(lb_engine *e, const char *name, lb_location **out)
 {
 	const lb_storage_location_cfg *cfg = lb_settings_location(e->settings, name);
-	lb_plugin_manager *mgr;
+	lb_plugin_manager *mgr = NULL;
 	lb_location *loc = NULL;
 	open_location *grown;
 	lb_call *call;
@@ -153,7 +180,7 @@ lb_engine_location(lb_engine *e, const char *name, lb_location **out)
 			*out = e->locations[i].loc;
 			return 0;
 		}
-	if ((error = lb_engine_plugins(e, &mgr)) < 0)
+	if ((error = prepare_embedded_root(e, cfg)) < 0 || (error = lb_engine_plugins(e, &mgr)) < 0)
 		return error;
 	call = lb_call_new(NULL);
 	if (!call)
