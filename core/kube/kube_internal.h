@@ -143,6 +143,17 @@ int lb_kube__http(lb_kube_client *c, const lb_kube_http_req *req, lb_buf *resp);
 int lb_kube__map_error(lb_kube_client *c, const char *what, long http_status, const char *body);
 void lb_kube__set_status(long http_status, const char *reason, const char *message);
 
+/* "create configmaps/x in namespace demo", "list deployments.apps" (for messages). */
+void lb_kube__describe(char *out,
+                       size_t n,
+                       const char *verb,
+                       const lb_kube_gvr *gvr,
+                       const char *ns,
+                       const char *name,
+                       const char *sub);
+/* Append "?key=value" or "&key=value" (value percent-encoded) unless @value is NULL/"". */
+int lb_kube__query_add(lb_buf *b, int *first, const char *key, const char *value);
+
 /* Percent-encode @s into @b (query values). */
 int lb_kube__urlencode(lb_buf *b, const char *s);
 

@@ -8,19 +8,6 @@
 
 #include "util/error.h"
 
-static int
-add_query(lb_buf *b, int *first, const char *key, const char *value)
-{
-	int error;
-
-	if (!value || !*value)
-		return 0;
-	if ((error = lb_buf_printf(b, "%c%s=", *first ? '?' : '&', key)) < 0)
-		return error;
-	*first = 0;
-	return lb_kube__urlencode(b, value);
-}
-
 int
 lb_kube_list(lb_kube_client *c,
              const lb_kube_gvr *gvr,
@@ -41,10 +28,7 @@ lb_kube_list(lb_kube_client *c,
 	if (!opts)
 		opts = &none;
 	snprintf(limit, sizeof(limit), "%d", opts->page_size > 0 ? opts->page_size : c->page_size);
-	snprintf(what, sizeof(what), "list %s%s%s%s%s", gvr->resource,
-	         gvr->group && *gvr->group ? "." : "", gvr->group ? gvr->group : "",
-	         gvr->namespaced && ns && *ns ? " in namespace " : "",
-	         gvr->namespaced && ns && *ns ? ns : "");
+	lb_kube__describe(what, sizeof(what), "list", gvr, ns, NULL, NULL);
 	if ((error = lb_kube_path(gvr, ns, NULL, NULL, path, sizeof(path))) < 0)
 		return error;
 	do {
@@ -57,10 +41,12 @@ lb_kube_list(lb_kube_client *c,
 
 		lb_buf_clear(&url);
 		if ((error = lb_buf_puts(&url, path)) < 0 ||
-		    (error = add_query(&url, &first, "labelSelector", opts->label_selector)) < 0 ||
-		    (error = add_query(&url, &first, "fieldSelector", opts->field_selector)) < 0 ||
-		    (error = add_query(&url, &first, "limit", limit)) < 0 ||
-		    (error = add_query(&url, &first, "continue", cont)) < 0)
+		    (error = lb_kube__query_add(&url, &first, "labelSelector",
+		                                opts->label_selector)) < 0 ||
+		    (error = lb_kube__query_add(&url, &first, "fieldSelector",
+		                                opts->field_selector)) < 0 ||
+		    (error = lb_kube__query_add(&url, &first, "limit", limit)) < 0 ||
+		    (error = lb_kube__query_add(&url, &first, "continue", cont)) < 0)
 			goto done;
 		req.method = "GET";
 		req.path = url.ptr;

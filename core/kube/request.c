@@ -49,14 +49,14 @@ lb_kube_gvr_of(const lb_kube_resource *res)
 }
 
 /* "create configmaps/x in namespace demo" / "get deployments.apps/x" */
-static void
-describe(char *out,
-         size_t n,
-         const char *verb,
-         const lb_kube_gvr *gvr,
-         const char *ns,
-         const char *name,
-         const char *sub)
+void
+lb_kube__describe(char *out,
+                  size_t n,
+                  const char *verb,
+                  const lb_kube_gvr *gvr,
+                  const char *ns,
+                  const char *name,
+                  const char *sub)
 {
 	snprintf(out, n, "%s %s%s%s%s%s%s%s%s%s", verb, gvr->resource,
 	         gvr->group && *gvr->group ? "." : "", gvr->group ? gvr->group : "",
@@ -65,20 +65,8 @@ describe(char *out,
 	         gvr->namespaced && ns && *ns ? ns : "");
 }
 
-static int
-parse_answer(const lb_buf *b, const char *what, cJSON **out)
-{
-	cJSON *j;
-
-	if (!out)
-		return 0;
-	j = cJSON_ParseWithLength(b->ptr ? b->ptr : "", b->len);
-	if (!j)
-		return lb_error_set(LB_EPROTO, "%s: the server's answer is not JSON", what);
-	*out = j;
-	return 0;
-}
-
+/* Send @body (JSON text); on success parse the answer into *@out when @out is given. With
+ * @strict an answer that is not JSON is an error, else *@out is NULL then. */
 static int
 call(lb_kube_client *c,
      const char *method,
@@ -86,10 +74,12 @@ call(lb_kube_client *c,
      const char *ctype,
      const char *body,
      const char *what,
+     int strict,
      cJSON **out)
 {
 	lb_kube_http_req req = {0};
 	lb_buf resp = LB_BUF_INIT;
+	cJSON *j;
 	int error;
 
 	req.method = method;
@@ -98,10 +88,49 @@ call(lb_kube_client *c,
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
 	req.what = what;
-	if ((error = lb_kube__http(c, &req, out ? &resp : NULL)) == 0)
-		error = parse_answer(&resp, what, out);
+	if ((error = lb_kube__http(c, &req, out ? &resp : NULL)) < 0 || !out)
+		goto done;
+	j = cJSON_ParseWithLength(resp.ptr ? resp.ptr : "", resp.len);
+	if (!j && strict)
+		error = lb_error_set(LB_EPROTO, "%s: the server's answer is not JSON", what);
+	else
+		*out = j;
+done:
 	lb_buf_dispose(&resp);
 	return error;
+}
+
+/* The same with a JSON document as the body. */
+static int
+call_json(lb_kube_client *c,
+          const char *method,
+          const char *path,
+          const char *ctype,
+          const cJSON *json,
+          const char *what,
+          cJSON **out)
+{
+	char *body = cJSON_PrintUnformatted(json);
+	int error;
+
+	if (!body)
+		return lb_error_set(LB_ENOMEM, "%s: cannot serialise the request body", what);
+	error = call(c, method, path, ctype, body, what, 1, out);
+	free(body);
+	return error;
+}
+
+int
+lb_kube__query_add(lb_buf *b, int *first, const char *key, const char *value)
+{
+	int error;
+
+	if (!value || !*value)
+		return 0;
+	if ((error = lb_buf_printf(b, "%c%s=", *first ? '?' : '&', key)) < 0)
+		return error;
+	*first = 0;
+	return lb_kube__urlencode(b, value);
 }
 
 int
@@ -113,27 +142,15 @@ lb_kube_request(lb_kube_client *c,
                 cJSON **json_out)
 {
 	char what[512];
-	lb_kube_http_req req = {0};
-	lb_buf resp = LB_BUF_INIT;
-	int error;
 
 	snprintf(what, sizeof(what), "%s %s", method, path);
-	req.method = method;
-	req.path = path;
-	req.content_type = content_type;
-	req.body = body;
-	req.body_len = body ? strlen(body) : 0;
-	req.what = what;
-	if ((error = lb_kube__http(c, &req, &resp)) == 0 && json_out)
-		*json_out = cJSON_ParseWithLength(resp.ptr ? resp.ptr : "", resp.len);
-	lb_buf_dispose(&resp);
-	return error;
+	return call(c, method, path, content_type, body, what, 0, json_out);
 }
 
 int
 lb_kube_server_version(lb_kube_client *c, cJSON **version_out)
 {
-	return call(c, "GET", "/version", NULL, NULL, "get server version", version_out);
+	return call(c, "GET", "/version", NULL, NULL, "get server version", 1, version_out);
 }
 
 int
@@ -147,12 +164,12 @@ lb_kube_get(lb_kube_client *c,
 	char path[1024], what[600];
 	int error;
 
-	describe(what, sizeof(what), "get", gvr, ns, name, subresource);
+	lb_kube__describe(what, sizeof(what), "get", gvr, ns, name, subresource);
 	if (!name || !*name)
 		return lb_error_set(LB_EINVAL, "%s: no name given", what);
 	if ((error = lb_kube_path(gvr, ns, name, subresource, path, sizeof(path))) < 0)
 		return error;
-	return call(c, "GET", path, NULL, NULL, what, obj_out);
+	return call(c, "GET", path, NULL, NULL, what, 1, obj_out);
 }
 
 static const char *
@@ -168,19 +185,14 @@ lb_kube_create(
 {
 	char path[1024], what[600];
 	const char *name = meta_str(obj, "name");
-	char *body = NULL;
 	int error;
 
 	if (!name || !*name)
 		name = meta_str(obj, "generateName");
-	describe(what, sizeof(what), "create", gvr, ns, name, NULL);
+	lb_kube__describe(what, sizeof(what), "create", gvr, ns, name, NULL);
 	if ((error = lb_kube_path(gvr, ns, NULL, NULL, path, sizeof(path))) < 0)
 		return error;
-	if (!(body = cJSON_PrintUnformatted(obj)))
-		return lb_error_set(LB_ENOMEM, "%s: cannot serialise the object", what);
-	error = call(c, "POST", path, "application/json", body, what, obj_out);
-	free(body);
-	return error;
+	return call_json(c, "POST", path, "application/json", obj, what, obj_out);
 }
 
 int
@@ -193,19 +205,14 @@ lb_kube_update(lb_kube_client *c,
 {
 	char path[1024], what[600];
 	const char *name = meta_str(obj, "name");
-	char *body = NULL;
 	int error;
 
-	describe(what, sizeof(what), "update", gvr, ns, name, subresource);
+	lb_kube__describe(what, sizeof(what), "update", gvr, ns, name, subresource);
 	if (!name || !*name)
 		return lb_error_set(LB_EINVAL, "%s: the object has no metadata.name", what);
 	if ((error = lb_kube_path(gvr, ns, name, subresource, path, sizeof(path))) < 0)
 		return error;
-	if (!(body = cJSON_PrintUnformatted(obj)))
-		return lb_error_set(LB_ENOMEM, "%s: cannot serialise the object", what);
-	error = call(c, "PUT", path, "application/json", body, what, obj_out);
-	free(body);
-	return error;
+	return call_json(c, "PUT", path, "application/json", obj, what, obj_out);
 }
 
 int
@@ -222,21 +229,16 @@ lb_kube_patch(lb_kube_client *c,
 	                                     "application/json-patch+json",
 	                                     "application/strategic-merge-patch+json"};
 	char path[1024], what[600];
-	char *body = NULL;
 	int error;
 
-	describe(what, sizeof(what), "patch", gvr, ns, name, subresource);
+	lb_kube__describe(what, sizeof(what), "patch", gvr, ns, name, subresource);
 	if (!name || !*name)
 		return lb_error_set(LB_EINVAL, "%s: no name given", what);
 	if ((unsigned) type > LB_KUBE_PATCH_STRATEGIC)
 		return lb_error_set(LB_EINVAL, "%s: unknown patch type %d", what, (int) type);
 	if ((error = lb_kube_path(gvr, ns, name, subresource, path, sizeof(path))) < 0)
 		return error;
-	if (!(body = cJSON_PrintUnformatted(patch)))
-		return lb_error_set(LB_ENOMEM, "%s: cannot serialise the patch", what);
-	error = call(c, "PATCH", path, ctypes[type], body, what, obj_out);
-	free(body);
-	return error;
+	return call_json(c, "PATCH", path, ctypes[type], patch, what, obj_out);
 }
 
 int
@@ -250,7 +252,7 @@ lb_kube_delete(lb_kube_client *c,
 	char path[1024], what[600], body[200];
 	int error;
 
-	describe(what, sizeof(what), "delete", gvr, ns, name, NULL);
+	lb_kube__describe(what, sizeof(what), "delete", gvr, ns, name, NULL);
 	if (!name || !*name)
 		return lb_error_set(LB_EINVAL, "%s: no name given", what);
 	if ((error = lb_kube_path(gvr, ns, name, NULL, path, sizeof(path))) < 0)
@@ -264,5 +266,5 @@ lb_kube_delete(lb_kube_client *c,
 		         propagation);
 	else
 		snprintf(body, sizeof(body), "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\"}");
-	return call(c, "DELETE", path, "application/json", body, what, obj_out);
+	return call(c, "DELETE", path, "application/json", body, what, 1, obj_out);
 }

@@ -77,30 +77,21 @@ lb_kube_watch(lb_kube_client *c,
 	char path[1024], what[600];
 	lb_buf url = LB_BUF_INIT;
 	int64_t timeout_ms;
-	int error;
+	int error, first = 0;
 
 	if (!opts)
 		opts = &none;
 	timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
-	snprintf(what, sizeof(what), "watch %s%s%s%s%s", gvr->resource,
-	         gvr->group && *gvr->group ? "." : "", gvr->group ? gvr->group : "",
-	         gvr->namespaced && ns && *ns ? " in namespace " : "",
-	         gvr->namespaced && ns && *ns ? ns : "");
+	lb_kube__describe(what, sizeof(what), "watch", gvr, ns, NULL, NULL);
 	if ((error = lb_kube_path(gvr, ns, NULL, NULL, path, sizeof(path))) < 0)
 		return error;
 	lb_buf_printf(&url, "%s?watch=true&allowWatchBookmarks=true&timeoutSeconds=%lld", path,
 	              (long long) ((timeout_ms + 999) / 1000));
-	if (opts->resource_version && *opts->resource_version) {
-		lb_buf_puts(&url, "&resourceVersion=");
-		lb_kube__urlencode(&url, opts->resource_version);
-	}
-	if (opts->label_selector && *opts->label_selector) {
-		lb_buf_puts(&url, "&labelSelector=");
-		lb_kube__urlencode(&url, opts->label_selector);
-	}
-	if (opts->field_selector && *opts->field_selector) {
-		lb_buf_puts(&url, "&fieldSelector=");
-		lb_kube__urlencode(&url, opts->field_selector);
+	if (lb_kube__query_add(&url, &first, "resourceVersion", opts->resource_version) < 0 ||
+	    lb_kube__query_add(&url, &first, "labelSelector", opts->label_selector) < 0 ||
+	    lb_kube__query_add(&url, &first, "fieldSelector", opts->field_selector) < 0) {
+		error = LB_ENOMEM;
+		goto done;
 	}
 	req.method = "GET";
 	req.path = url.ptr;
