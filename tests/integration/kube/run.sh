@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 servers=$here/../../servers
 out=$(mktemp -d "${TMPDIR:-/tmp}/kube-it.XXXXXX")
 eval "$("$servers/k8s-sim-up.sh" --tls -- --seed configmaps/seeded=3000)" || exit 1
-export K8S_SIM_KUBECONFIG K8S_SIM_DIR K8S_SIM_URL K8S_SIM_HTTP_URL
+export K8S_SIM_KUBECONFIG K8S_SIM_DIR K8S_SIM_URL K8S_SIM_HTTP_URL K8S_SIM_TOKEN
 trap '"$servers/k8s-sim-down.sh" "$K8S_SIM_PID" "$K8S_SIM_DIR" >/dev/null 2>&1; rm -rf "$out"' EXIT
 unset KUBECONFIG
 fails=0

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "kube/kube.h"
+#include "kube/yaml_json.h"
 #include "util/error.h"
 
 static lb_kube_client *cl;
@@ -101,6 +104,176 @@ test_client_cert_context(void **state)
 	assert_int_equal(lb_kube_get(c, &nsr, NULL, "itest", NULL, &out), 0);
 	cJSON_Delete(out);
 	lb_kube_client_free(c);
+}
+
+/* Write a copy of the simulator's kubeconfig (as JSON, which is YAML) with @edit applied
+ * to the first cluster and user; returns its path. */
+static const char *
+variant(const char *name, void (*edit)(cJSON *cluster, cJSON *user))
+{
+	static char path[512];
+	cJSON *kc = NULL;
+	char *text;
+	FILE *f;
+
+	assert_int_equal(lb_yaml_file_to_json(getenv("K8S_SIM_KUBECONFIG"), &kc), 0);
+	edit(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(kc, "clusters"), 0),
+	                         "cluster"),
+	     cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(kc, "users"), 0), "user"));
+	snprintf(path, sizeof(path), "%s/%s.kubeconfig", getenv("K8S_SIM_DIR"), name);
+	text = cJSON_Print(kc);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	cJSON_Delete(kc);
+	return path;
+}
+
+static void
+set_str(cJSON *obj, const char *key, const char *value)
+{
+	cJSON_DeleteItemFromObject(obj, key);
+	if (value)
+		cJSON_AddStringToObject(obj, key, value);
+}
+
+static void
+edit_sni_ok(cJSON *clu, cJSON *us)
+{
+	(void) us;
+	set_str(clu, "tls-server-name", "localhost");
+}
+
+static void
+edit_sni_bad(cJSON *clu, cJSON *us)
+{
+	(void) us;
+	set_str(clu, "tls-server-name", "not-in-the-cert.example");
+}
+
+static void
+edit_ca_data(cJSON *clu, cJSON *us)
+{
+	char cmd[600], b64[8192];
+	FILE *p;
+	size_t n;
+	(void) us;
+
+	snprintf(cmd, sizeof(cmd), "base64 -w0 '%s'",
+	         cJSON_GetObjectItem(clu, "certificate-authority")->valuestring);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(b64, 1, sizeof(b64) - 1, p);
+	pclose(p);
+	b64[n] = '\0';
+	set_str(clu, "certificate-authority", NULL);
+	set_str(clu, "certificate-authority-data", b64);
+}
+
+static void
+edit_no_ca(cJSON *clu, cJSON *us)
+{
+	(void) us;
+	set_str(clu, "certificate-authority", NULL);
+}
+
+static void
+edit_insecure(cJSON *clu, cJSON *us)
+{
+	(void) us;
+	set_str(clu, "certificate-authority", NULL);
+	cJSON_AddBoolToObject(clu, "insecure-skip-tls-verify", 1);
+}
+
+static void
+tls_ok(const char *kubeconfig)
+{
+	lb_kube_client *c = new_client(kubeconfig, NULL);
+	cJSON *out = NULL;
+	int error = lb_kube_get(c, &nsr, NULL, "itest", NULL, &out);
+
+	if (error < 0)
+		fail_msg("%s: %s", kubeconfig, lb_error_last(error));
+	cJSON_Delete(out);
+	lb_kube_client_free(c);
+}
+
+static void
+test_tls_variants(void **state)
+{
+	lb_kube_client *c;
+	(void) state;
+
+	tls_ok(variant("sni-ok", edit_sni_ok));
+	tls_ok(variant("ca-data", edit_ca_data));
+	tls_ok(variant("insecure", edit_insecure));
+
+	c = new_client(variant("sni-bad", edit_sni_bad), NULL);
+	assert_int_equal(lb_kube_server_version(c, NULL), LB_EAUTH);
+	assert_non_null(
+	    strstr(lb_error_last(LB_EAUTH), "TLS with the server at https://127.0.0.1:"));
+	lb_kube_client_free(c);
+
+	/* the self-signed CA is not in the system store */
+	c = new_client(variant("no-ca", edit_no_ca), NULL);
+	assert_int_equal(lb_kube_server_version(c, NULL), LB_EAUTH);
+	assert_non_null(strstr(lb_error_last(LB_EAUTH), "check certificate-authority"));
+	lb_kube_client_free(c);
+}
+
+static char plugin_path[512];
+
+static void
+edit_exec(cJSON *clu, cJSON *us)
+{
+	cJSON *ex = cJSON_CreateObject();
+	(void) clu;
+	cJSON_DeleteItemFromObject(us, "token");
+	cJSON_AddStringToObject(ex, "apiVersion", "client.authentication.k8s.io/v1beta1");
+	cJSON_AddStringToObject(ex, "command", plugin_path);
+	cJSON_AddItemToObject(us, "exec", ex);
+}
+
+static void
+test_exec_credential_cached(void **state)
+{
+	char script[1024], runs_path[600], line[64];
+	lb_kube_client *c;
+	FILE *f;
+	int n = 0;
+	(void) state;
+
+	snprintf(plugin_path, sizeof(plugin_path), "%s/token-plugin.sh", getenv("K8S_SIM_DIR"));
+	snprintf(runs_path, sizeof(runs_path), "%s/token-plugin.runs", getenv("K8S_SIM_DIR"));
+	snprintf(script, sizeof(script),
+	         "#!/bin/sh\necho run >> '%s'\n"
+	         "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":"
+	         "\"ExecCredential\",\"status\":{\"token\":\"%s\",\"expirationTimestamp\":"
+	         "\"2099-01-01T00:00:00Z\"}}'\n",
+	         runs_path, getenv("K8S_SIM_TOKEN"));
+	f = fopen(plugin_path, "w");
+	assert_non_null(f);
+	fputs(script, f);
+	fclose(f);
+	assert_int_equal(chmod(plugin_path, 0755), 0);
+
+	c = new_client(variant("exec", edit_exec), NULL);
+	for (int i = 0; i < 5; i++) {
+		cJSON *out = NULL;
+		int error = lb_kube_get(c, &nsr, NULL, "itest", NULL, &out);
+		if (error < 0)
+			fail_msg("%s", lb_error_last(error));
+		cJSON_Delete(out);
+	}
+	lb_kube_client_free(c);
+	f = fopen(runs_path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	assert_int_equal(n, 1); /* cached until it expires */
 }
 
 static void
@@ -438,6 +611,8 @@ main(void)
 	    cmocka_unit_test(test_version_tls_token),
 	    cmocka_unit_test(test_wrong_token),
 	    cmocka_unit_test(test_client_cert_context),
+	    cmocka_unit_test(test_tls_variants),
+	    cmocka_unit_test(test_exec_credential_cached),
 	    cmocka_unit_test(test_discovery),
 	    cmocka_unit_test(test_crud),
 	    cmocka_unit_test(test_status_subresource),
