@@ -72,10 +72,17 @@ def invalid(rt, name, causes):
     else:
         joined = "[" + ", ".join(msgs) + "]"
     d = {"name": name or "", "kind": kind,
-         "causes": [{"reason": r, "message": m, "field": f} for (r, f, m) in causes]}
+         "causes": [{"reason": r, "message": _strip_field(f, m), "field": f}
+                    for (r, f, m) in causes]}
     if rt is not None and rt.group:
         d["group"] = rt.group
     return ApiError(422, "Invalid", '%s "%s" is invalid: %s' % (kind, name or "", joined), d)
+
+
+def _strip_field(field, msg):
+    """Causes carry the field separately; their message is the part after "field: "."""
+    pre = field + ": "
+    return msg[len(pre):] if field and msg.startswith(pre) else msg
 
 
 def field_invalid(field, value, detail):

@@ -313,7 +313,7 @@ class Handler(BaseHTTPRequestHandler):
             raise E.path_not_found()
         if sub and sub not in rt.subresources:
             raise E.path_not_found()
-        if q.get("watch") in ("true", "1") or watch:
+        if (q.get("watch") or "").lower() in ("true", "1", "t") or watch:
             if method != "GET":
                 raise E.method_not_allowed(rt)
             if "watch" not in rt.verbs:
