@@ -29,7 +29,7 @@ typedef struct lb_archive_limits {
 	uint64_t max_total_bytes; /* expanded tar stream; 0: 8 GiB */
 	uint64_t max_entry_bytes; /* one entry; 0: 256 MiB */
 	uint64_t max_entries;     /* 0: 10 million */
-	uint32_t max_ratio;       /* expanded/compressed; 0: 1000 */
+	uint32_t max_ratio;       /* expanded/compressed; 0: 500 (JSON backups stay far below) */
 	uint64_t ratio_floor;     /* the ratio is checked only past this many expanded bytes;
 				     0: 64 MiB (small, very regular tarballs compress well) */
 } lb_archive_limits;

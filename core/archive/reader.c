@@ -60,7 +60,7 @@ limits_fill(lb_archive_limits *l, const lb_archive_limits *in)
 	if (!l->max_entries)
 		l->max_entries = 10000000ULL;
 	if (!l->max_ratio)
-		l->max_ratio = 1000;
+		l->max_ratio = 500;
 	if (!l->ratio_floor)
 		l->ratio_floor = 64ULL << 20;
 }
