@@ -27,11 +27,11 @@
 typedef struct lb_kube_client lb_kube_client;
 
 typedef struct lb_kube_options {
-	const char
-	    *kubeconfig; /* --kubeconfig; NULL: $KUBECONFIG (merged), ~/.kube/config, in-cluster */
+	/* --kubeconfig; NULL: $KUBECONFIG (merged), else ~/.kube/config, else in-cluster */
+	const char *kubeconfig;
 	const char *context;    /* --context; NULL: current-context */
 	int in_cluster;         /* 1: ignore kubeconfig, use the service account */
-	double qps;             /* client-side rate limit; 0: default 50 */
+	double qps;             /* client-side rate limit; 0: default 50; < 0: unlimited */
 	int burst;              /* 0: default 100 */
 	int page_size;          /* list limit per page; 0: default 500 */
 	int64_t timeout_ms;     /* per request (not watch); 0: default 60000; <0: none */
@@ -140,7 +140,8 @@ typedef struct lb_kube_list_options {
 } lb_kube_list_options;
 
 /* Called once per item, in order. @item is borrowed for the call; return non-zero to stop
- * the list (lb_kube_list then returns that value). @list_kind is e.g. "ConfigMapList". */
+ * the list (lb_kube_list then returns that value). Items get the list's apiVersion and
+ * kind (e.g. "ConfigMap") when the server left them out. */
 typedef int (*lb_kube_item_fn)(const cJSON *item, void *ud);
 
 typedef struct lb_kube_list_result {
