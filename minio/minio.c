@@ -15,7 +15,7 @@ minio_init(lb_call *call, const lb_config *config, lb_object_store **self_out)
 }
 
 static const lb_object_store_methods minio_methods =
-	LB_S3_STORE_METHODS("lifeboat.io/minio", minio_init);
+    LB_S3_STORE_METHODS("lifeboat.io/minio", minio_init);
 
 int
 lb_plugin_init(lb_registrar *reg)

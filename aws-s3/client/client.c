@@ -32,12 +32,12 @@ lb_s3_client_new(lb_s3_options *opts, lb_s3_creds *creds, lb_s3_client **out, lb
 	const char *pub = c->o.public_endpoint ? c->o.public_endpoint : ep;
 	if ((error = lb_s3_endpoint_split(ep, &c->scheme, &c->authority, &c->host)) < 0 ||
 	    (error = lb_s3_endpoint_split(pub, &c->pub_scheme, &c->pub_authority, &c->pub_host)) <
-		    0) {
+	        0) {
 		lb_s3_fail(op, error, "endpoint %s is not a valid URL", ep);
 		goto fail;
 	}
 	snprintf(c->endpoint_display, sizeof(c->endpoint_display), "%s://%s", c->scheme,
-		 c->authority);
+	         c->authority);
 	if ((c->curl = lb_s3_curl_new(c)) == NULL) {
 		error = lb_s3_fail(op, LB_ENOMEM, "cannot create a curl handle");
 		goto fail;
@@ -98,9 +98,9 @@ lb_s3_head(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, i
 		lb_s3_req_reset(&b);
 		if (berr == LB_ENOTFOUND || (berr < 0 && b.status == 404)) {
 			error = lb_s3_fail(op, LB_ENOTFOUND,
-					   "bucket '%s' does not exist at %s; create it or fix "
-					   "'bucket' in the storage location",
-					   bucket, c->endpoint_display);
+			                   "bucket '%s' does not exist at %s; create it or fix "
+			                   "'bucket' in the storage location",
+			                   bucket, c->endpoint_display);
 		} else if (berr < 0) {
 			error = berr;
 		} else {
@@ -126,8 +126,8 @@ lb_s3_get(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, in
 	error = lb_s3_exec(c, NULL, &r, op, what);
 	if (error == 0 && r.object_size >= 0 && r.written != r.object_size)
 		error = lb_s3_fail(op, LB_ECORRUPT,
-				   "%s: got %" PRId64 " bytes but the server announced %" PRId64, what,
-				   r.written, r.object_size);
+		                   "%s: got %" PRId64 " bytes but the server announced %" PRId64,
+		                   what, r.written, r.object_size);
 	if (error == 0 && op && op->progress)
 		op->progress(op->ud, r.written, r.written);
 	lb_s3_req_reset(&r);
@@ -150,7 +150,11 @@ lb_s3_delete(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key)
 }
 
 static int
-emit(lb_s3_span s, int url_encoded, int is_prefix, int (*cb)(void *, const char *, int), void *ud,
+emit(lb_s3_span s,
+     int url_encoded,
+     int is_prefix,
+     int (*cb)(void *, const char *, int),
+     void *ud,
      lb_s3_op *op)
 {
 	char *t = lb_s3_xml_unescape(s), *d = NULL;
@@ -161,7 +165,8 @@ emit(lb_s3_span s, int url_encoded, int is_prefix, int (*cb)(void *, const char 
 		d = lb_s3_uri_decode(t);
 		free(t);
 		if (d == NULL)
-			return lb_s3_fail(op, LB_EPROTO, "ListObjectsV2: bad URL encoding in a key");
+			return lb_s3_fail(op, LB_EPROTO,
+			                  "ListObjectsV2: bad URL encoding in a key");
 		t = d;
 	}
 	error = cb(ud, t, is_prefix);
@@ -170,8 +175,13 @@ emit(lb_s3_span s, int url_encoded, int is_prefix, int (*cb)(void *, const char 
 }
 
 int
-lb_s3_list(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *prefix,
-	   const char *delimiter, int (*cb)(void *ud, const char *s, int is_prefix), void *ud)
+lb_s3_list(lb_s3_client *c,
+           lb_s3_op *op,
+           const char *bucket,
+           const char *prefix,
+           const char *delimiter,
+           int (*cb)(void *ud, const char *s, int is_prefix),
+           void *ud)
 {
 	char *token = NULL, what[600];
 	int error = 0, pages = 0;
@@ -215,17 +225,18 @@ lb_s3_list(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *prefix
 		free(token);
 		token = more ? lb_s3_xml_text(doc, r.resp_len, "NextContinuationToken") : NULL;
 		if (error == 0 && strstr(doc, "ListBucketResult") == NULL)
-			error = lb_s3_fail(op, LB_EPROTO,
-					   "%s: %s answered without a ListBucketResult", what,
-					   c->endpoint_display);
+			error =
+			    lb_s3_fail(op, LB_EPROTO, "%s: %s answered without a ListBucketResult",
+			               what, c->endpoint_display);
 		lb_s3_req_reset(&r);
 		pages++;
 		if (error < 0 || !more)
 			break;
 		if (token == NULL || *token == '\0') {
-			error = lb_s3_fail(op, LB_EPROTO,
-					   "%s: page %d is truncated but has no NextContinuationToken",
-					   what, pages);
+			error =
+			    lb_s3_fail(op, LB_EPROTO,
+			               "%s: page %d is truncated but has no NextContinuationToken",
+			               what, pages);
 			break;
 		}
 	}
@@ -234,23 +245,39 @@ lb_s3_list(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *prefix
 }
 
 int
-lb_s3_presign(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, int64_t ttl_ms,
-	      int64_t now, char **url_out)
+lb_s3_presign(lb_s3_client *c,
+              lb_s3_op *op,
+              const char *bucket,
+              const char *key,
+              int64_t ttl_ms,
+              int64_t now,
+              char **url_out)
 {
 	char *url = NULL, *host = NULL, *canon = NULL, *q = NULL, date[17];
 	int64_t exp = (ttl_ms + 999) / 1000;
 	int error = 0;
 	if (exp < 1 || exp > 604800)
 		return lb_s3_fail(op, LB_EINVAL,
-				  "signed URL lifetime %" PRId64 " ms is outside 1 s .. 7 days", ttl_ms);
+		                  "signed URL lifetime %" PRId64 " ms is outside 1 s .. 7 days",
+		                  ttl_ms);
 	if (now == 0)
 		now = (int64_t) time(NULL);
 	lb_s3_amz_date(now, date);
 	if ((error = lb_s3_url(c, 1, bucket, key, &url, &host, &canon)) < 0)
 		return lb_s3_fail(op, error, "out of memory");
 	lb_s3_kvp hd[1] = {{"host", host}};
-	lb_s3_sign_input in = {"GET", canon, NULL, 0, hd, 1, "UNSIGNED-PAYLOAD", date,
-			       c->o.region, "s3", c->creds.access_key, c->creds.secret_key};
+	lb_s3_sign_input in = {"GET",
+	                       canon,
+	                       NULL,
+	                       0,
+	                       hd,
+	                       1,
+	                       "UNSIGNED-PAYLOAD",
+	                       date,
+	                       c->o.region,
+	                       "s3",
+	                       c->creds.access_key,
+	                       c->creds.secret_key};
 	if ((q = lb_s3_presign_query(&in, exp, c->creds.session_token)) == NULL) {
 		error = lb_s3_fail(op, LB_ENOMEM, "out of memory");
 		goto done;

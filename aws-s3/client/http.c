@@ -81,8 +81,13 @@ setup_common(const lb_s3_client *c, CURL *h)
 }
 
 int
-lb_s3_url(const lb_s3_client *c, int public_url, const char *bucket, const char *key,
-	  char **url_out, char **host_out, char **canon_uri_out)
+lb_s3_url(const lb_s3_client *c,
+          int public_url,
+          const char *bucket,
+          const char *key,
+          char **url_out,
+          char **host_out,
+          char **canon_uri_out)
 {
 	const char *scheme = public_url ? c->pub_scheme : c->scheme;
 	const char *auth = public_url ? c->pub_authority : c->authority;
@@ -317,8 +322,18 @@ exec_once(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op)
 		hd[nh++] = (lb_s3_kvp){"x-amz-security-token", c->creds.session_token};
 	for (size_t i = 0; i < r->nheaders; i++)
 		hd[nh++] = r->headers[i];
-	lb_s3_sign_input in = {r->method, canon, r->query, r->nquery, hd, nh, hash, date,
-			       c->o.region, "s3", c->creds.access_key, c->creds.secret_key};
+	lb_s3_sign_input in = {r->method,
+	                       canon,
+	                       r->query,
+	                       r->nquery,
+	                       hd,
+	                       nh,
+	                       hash,
+	                       date,
+	                       c->o.region,
+	                       "s3",
+	                       c->creds.access_key,
+	                       c->creds.secret_key};
 	error = LB_ENOMEM;
 	if ((auth = lb_s3_authorization(&in)) == NULL)
 		goto done;
@@ -444,62 +459,66 @@ final_error(lb_s3_client *c, lb_s3_req *r, lb_s3_op *op, const char *what)
 	if (r->canceled)
 		return lb_s3_fail(op, LB_ECANCELED, "%s: canceled", what);
 	if (r->sink_errno)
-		return lb_s3_fail(op, LB_EIO, "%s: writing the object to the output failed: %s", what,
-				  strerror(r->sink_errno));
+		return lb_s3_fail(op, LB_EIO, "%s: writing the object to the output failed: %s",
+		                  what, strerror(r->sink_errno));
 	if (r->range_ignored)
-		return lb_s3_fail(op, LB_EIO,
-				  "%s: the connection broke after %" PRId64
-				  " bytes and %s ignored the Range request to resume; retry the call",
-				  what, r->written, ep);
+		return lb_s3_fail(
+		    op, LB_EIO,
+		    "%s: the connection broke after %" PRId64
+		    " bytes and %s ignored the Range request to resume; retry the call",
+		    what, r->written, ep);
 	if (r->curl_code != CURLE_OK) {
 		const char *why = r->curl_err[0] ? r->curl_err : curl_easy_strerror(r->curl_code);
 		if (r->curl_code == CURLE_PEER_FAILED_VERIFICATION ||
 		    r->curl_code == CURLE_SSL_CACERT_BADFILE)
-			return lb_s3_fail(op, LB_EAUTH,
-					  "%s: the TLS certificate of %s is not trusted: %s; set caCert "
-					  "to the CA that signed it (or insecureSkipTLSVerify for tests)",
-					  what, ep, why);
+			return lb_s3_fail(
+			    op, LB_EAUTH,
+			    "%s: the TLS certificate of %s is not trusted: %s; set caCert "
+			    "to the CA that signed it (or insecureSkipTLSVerify for tests)",
+			    what, ep, why);
 		if (r->curl_code == CURLE_PARTIAL_FILE && r->sink_fd >= 0)
-			return lb_s3_fail(op, LB_ECORRUPT,
-					  "%s: received %" PRId64 " of %" PRId64
-					  " bytes from %s after %d attempts; the object was not read "
-					  "completely",
-					  what, r->written, r->object_size, ep, r->attempts);
-		return lb_s3_fail(op, LB_EIO,
-				  "%s: could not talk to %s after %d attempt%s: %s; check s3Url and "
-				  "that the server is up",
-				  what, ep, r->attempts, r->attempts == 1 ? "" : "s", why);
+			return lb_s3_fail(
+			    op, LB_ECORRUPT,
+			    "%s: received %" PRId64 " of %" PRId64
+			    " bytes from %s after %d attempts; the object was not read "
+			    "completely",
+			    what, r->written, r->object_size, ep, r->attempts);
+		return lb_s3_fail(
+		    op, LB_EIO,
+		    "%s: could not talk to %s after %d attempt%s: %s; check s3Url and "
+		    "that the server is up",
+		    what, ep, r->attempts, r->attempts == 1 ? "" : "s", why);
 	}
 	code = lb_s3_error_code(r->status, r->s3_code);
 	const char *s3c = r->s3_code[0] ? r->s3_code : NULL;
 	lb_s3_key_hint(c->creds.access_key, hint);
 	if (code == LB_EAUTH || (r->status == 403 && s3c == NULL && r->head))
 		return lb_s3_fail(op, LB_EAUTH,
-				  "access key '%s' was refused by %s: %s%s%s; check "
-				  "credentialsFile/profile (credentials from %s)",
-				  hint, ep, s3c ? s3c : "403 Forbidden", r->s3_msg[0] ? ": " : "",
-				  r->s3_msg, c->creds.source);
+		                  "access key '%s' was refused by %s: %s%s%s; check "
+		                  "credentialsFile/profile (credentials from %s)",
+		                  hint, ep, s3c ? s3c : "403 Forbidden", r->s3_msg[0] ? ": " : "",
+		                  r->s3_msg, c->creds.source);
 	if (s3c && strcmp(s3c, "NoSuchBucket") == 0)
 		return lb_s3_fail(op, LB_ENOTFOUND,
-				  "bucket '%s' does not exist at %s; create it or fix 'bucket' in "
-				  "the storage location",
-				  r->bucket, ep);
+		                  "bucket '%s' does not exist at %s; create it or fix 'bucket' in "
+		                  "the storage location",
+		                  r->bucket, ep);
 	if (s3c && strcmp(s3c, "NoSuchKey") == 0)
 		return lb_s3_fail(op, LB_ENOTFOUND, "%s: no such key", what);
 	if (s3c && strcmp(s3c, "AccessDenied") == 0)
 		return lb_s3_fail(op, LB_EPERM,
-				  "%s: access key '%s' is not allowed to do this at %s "
-				  "(AccessDenied%s%s); check the bucket policy and the user's "
-				  "permissions",
-				  what, hint, ep, r->s3_msg[0] ? ": " : "", r->s3_msg);
+		                  "%s: access key '%s' is not allowed to do this at %s "
+		                  "(AccessDenied%s%s); check the bucket policy and the user's "
+		                  "permissions",
+		                  what, hint, ep, r->s3_msg[0] ? ": " : "", r->s3_msg);
 	if (code == LB_EAGAIN)
 		return lb_s3_fail(op, LB_EAGAIN,
-				  "%s: %s answered %ld %s after %d attempts%s%s; the server is "
-				  "overloaded or failing, try again later",
-				  what, ep, r->status, s3c ? s3c : "", r->attempts,
-				  r->s3_msg[0] ? ": " : "", r->s3_msg);
+		                  "%s: %s answered %ld %s after %d attempts%s%s; the server is "
+		                  "overloaded or failing, try again later",
+		                  what, ep, r->status, s3c ? s3c : "", r->attempts,
+		                  r->s3_msg[0] ? ": " : "", r->s3_msg);
 	return lb_s3_fail(op, code, "%s: %s answered %ld %s%s%s", what, ep, r->status,
-			  s3c ? s3c : "", r->s3_msg[0] ? ": " : "", r->s3_msg);
+	                  s3c ? s3c : "", r->s3_msg[0] ? ": " : "", r->s3_msg);
 }
 
 int
@@ -525,15 +544,17 @@ lb_s3_exec(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op, const char *wha
 		uint32_t rnd = 0;
 		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 			rnd = (uint32_t) lb_s3_now_ms();
-		int64_t wait = lb_s3_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
+		int64_t wait =
+		    lb_s3_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
 		char why[300];
 		if (r->curl_code)
 			snprintf(why, sizeof(why), "%s", curl_easy_strerror(r->curl_code));
 		else
-			snprintf(why, sizeof(why), "HTTP %ld%s%s", r->status, r->s3_code[0] ? " " : "",
-				 r->s3_code);
-		lb_s3_logf(op, LB_LOG_WARN, "%s: attempt %d failed (%s), retrying in %" PRId64 " ms",
-			   what, attempt + 1, why, wait);
+			snprintf(why, sizeof(why), "HTTP %ld%s%s", r->status,
+			         r->s3_code[0] ? " " : "", r->s3_code);
+		lb_s3_logf(op, LB_LOG_WARN,
+		           "%s: attempt %d failed (%s), retrying in %" PRId64 " ms", what,
+		           attempt + 1, why, wait);
 		if (sleep_cancellable(r, op, wait)) {
 			r->canceled = 1;
 			return final_error(c, r, op, what);

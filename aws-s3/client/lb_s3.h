@@ -24,7 +24,7 @@
 
 /** Per-call hooks and the failure message. Zero it, fill what you have. */
 typedef struct lb_s3_op {
-	int (*cancelled)(void *ud);                            /**< nonzero: stop */
+	int (*cancelled)(void *ud);                             /**< nonzero: stop */
 	int (*progress)(void *ud, int64_t done, int64_t total); /**< <0: stop (canceled) */
 	void (*log)(void *ud, int level, const char *msg);      /**< LB_LOG_* levels */
 	void *ud;
@@ -73,11 +73,7 @@ int lb_s3_fail(lb_s3_op *op, int code, const char *fmt, ...) __attribute__((form
 /* options.c: Velero-named config keys -> options. Unknown keys and bad values: LB_EINVAL
  * naming the key. Ignored keys are reported through op->log. */
 int lb_s3_options_parse(
-	lb_s3_flavor flavor,
-	const lb_kv *items,
-	uint32_t count,
-	lb_s3_options *out,
-	lb_s3_op *op);
+    lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_s3_options *out, lb_s3_op *op);
 void lb_s3_options_free(lb_s3_options *o);
 /** Parse "8MiB", "16M", "1048576" (bytes). 0 or LB_EINVAL. */
 int lb_s3_parse_size(const char *s, int64_t *out);
@@ -98,30 +94,28 @@ void lb_s3_client_free(lb_s3_client *c);
 const lb_s3_options *lb_s3_client_options(const lb_s3_client *c);
 
 /** Store bytes read from @p fd until EOF. @p size -1: unknown (pipe). */
-int lb_s3_put(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, int fd,
-	      int64_t size);
+int
+lb_s3_put(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, int fd, int64_t size);
 int lb_s3_get(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, int fd);
 int lb_s3_head(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, int *exists);
 int lb_s3_delete(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key);
 /** ListObjectsV2 over every page. @p delimiter NULL: keys (is_prefix 0); else the common
  *  prefixes only (is_prefix 1). A callback returning <0 stops the listing with that code. */
-int lb_s3_list(
-	lb_s3_client *c,
-	lb_s3_op *op,
-	const char *bucket,
-	const char *prefix,
-	const char *delimiter,
-	int (*cb)(void *ud, const char *s, int is_prefix),
-	void *ud);
+int lb_s3_list(lb_s3_client *c,
+               lb_s3_op *op,
+               const char *bucket,
+               const char *prefix,
+               const char *delimiter,
+               int (*cb)(void *ud, const char *s, int is_prefix),
+               void *ud);
 /** Presigned GET URL valid for @p ttl_ms (1 s .. 7 days), signed at @p now (unix seconds;
  *  0: current time). */
-int lb_s3_presign(
-	lb_s3_client *c,
-	lb_s3_op *op,
-	const char *bucket,
-	const char *key,
-	int64_t ttl_ms,
-	int64_t now,
-	char **url_out);
+int lb_s3_presign(lb_s3_client *c,
+                  lb_s3_op *op,
+                  const char *bucket,
+                  const char *key,
+                  int64_t ttl_ms,
+                  int64_t now,
+                  char **url_out);
 
 #endif

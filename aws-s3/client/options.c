@@ -13,13 +13,26 @@
 #include "s3_internal.h"
 
 /* Accepted and without effect here; each gets one log line saying so. */
-static const char *const ignored_keys[] = {
-	"tagging", "enableSharedConfig", "customerKeyEncryptionFile", "signatureVersion", NULL};
+static const char *const ignored_keys[] = {"tagging", "enableSharedConfig",
+                                           "customerKeyEncryptionFile", "signatureVersion", NULL};
 
-static const char *const known_keys[] = {
-	"bucket", "prefix", "region", "s3Url", "publicUrl", "s3ForcePathStyle", "profile",
-	"credentialsFile", "caCert", "insecureSkipTLSVerify", "serverSideEncryption", "kmsKeyId",
-	"checksumAlgorithm", "partSize", "parallelParts", "maxRetries", NULL};
+static const char *const known_keys[] = {"bucket",
+                                         "prefix",
+                                         "region",
+                                         "s3Url",
+                                         "publicUrl",
+                                         "s3ForcePathStyle",
+                                         "profile",
+                                         "credentialsFile",
+                                         "caCert",
+                                         "insecureSkipTLSVerify",
+                                         "serverSideEncryption",
+                                         "kmsKeyId",
+                                         "checksumAlgorithm",
+                                         "partSize",
+                                         "parallelParts",
+                                         "maxRetries",
+                                         NULL};
 
 int
 lb_s3_parse_size(const char *s, int64_t *out)
@@ -36,11 +49,13 @@ lb_s3_parse_size(const char *s, int64_t *out)
 		static const struct {
 			const char *suffix;
 			uint64_t mul;
-		} units[] = {{"K", 1000ULL},     {"KB", 1000ULL},     {"Ki", 1024ULL},
-			     {"KiB", 1024ULL},   {"M", 1000000ULL},   {"MB", 1000000ULL},
-			     {"Mi", 1ULL << 20}, {"MiB", 1ULL << 20}, {"G", 1000000000ULL},
-			     {"GB", 1000000000ULL}, {"Gi", 1ULL << 30}, {"GiB", 1ULL << 30},
-			     {"B", 1ULL}};
+		} units[] = {{"K", 1000ULL},       {"KB", 1000ULL},
+		             {"Ki", 1024ULL},      {"KiB", 1024ULL},
+		             {"M", 1000000ULL},    {"MB", 1000000ULL},
+		             {"Mi", 1ULL << 20},   {"MiB", 1ULL << 20},
+		             {"G", 1000000000ULL}, {"GB", 1000000000ULL},
+		             {"Gi", 1ULL << 30},   {"GiB", 1ULL << 30},
+		             {"B", 1ULL}};
 		size_t i;
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 			if (strcmp(end, units[i].suffix) == 0)
@@ -110,9 +125,9 @@ check_url(const char *key, const char *v, lb_s3_op *op)
 		return lb_s3_fail(op, error, "config %s: out of memory", key);
 	if (error < 0)
 		return lb_s3_fail(op, LB_EINVAL,
-				  "config %s '%s' is not an endpoint URL; write it as "
-				  "http://host:port or https://host (scheme required)",
-				  key, v);
+		                  "config %s '%s' is not an endpoint URL; write it as "
+		                  "http://host:port or https://host (scheme required)",
+		                  key, v);
 	free(s), free(a), free(h);
 	return 0;
 }
@@ -144,8 +159,8 @@ strip_slash(char *s)
 }
 
 int
-lb_s3_options_parse(lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_s3_options *out,
-		    lb_s3_op *op)
+lb_s3_options_parse(
+    lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_s3_options *out, lb_s3_op *op)
 {
 	lb_s3_options o = {0};
 	const char *plugin = flavor == LB_S3_FLAVOR_MINIO ? "minio" : "aws";
@@ -166,17 +181,18 @@ lb_s3_options_parse(lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_
 			continue;
 		if (in_list(k, ignored_keys)) {
 			lb_s3_logf(op, LB_LOG_INFO, "config %s is accepted and ignored by %s", k,
-				   plugin);
+			           plugin);
 			continue;
 		}
 		if (!in_list(k, known_keys)) {
-			error = lb_s3_fail(op, LB_EINVAL,
-					   "unknown config key '%s' for the %s object store; known "
-					   "keys: region, s3Url, publicUrl, s3ForcePathStyle, profile, "
-					   "credentialsFile, caCert, insecureSkipTLSVerify, "
-					   "serverSideEncryption, kmsKeyId, checksumAlgorithm, "
-					   "partSize, parallelParts, maxRetries",
-					   k, plugin);
+			error =
+			    lb_s3_fail(op, LB_EINVAL,
+			               "unknown config key '%s' for the %s object store; known "
+			               "keys: region, s3Url, publicUrl, s3ForcePathStyle, profile, "
+			               "credentialsFile, caCert, insecureSkipTLSVerify, "
+			               "serverSideEncryption, kmsKeyId, checksumAlgorithm, "
+			               "partSize, parallelParts, maxRetries",
+			               k, plugin);
 			goto done;
 		}
 		if (strcmp(k, "bucket") == 0 || strcmp(k, "prefix") == 0) {
@@ -188,12 +204,12 @@ lb_s3_options_parse(lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_
 				goto done;
 			error = set_str(k[0] == 's' ? &o.endpoint : &o.public_endpoint, v, op, k);
 		} else if (strcmp(k, "s3ForcePathStyle") == 0 ||
-			   strcmp(k, "insecureSkipTLSVerify") == 0) {
+		           strcmp(k, "insecureSkipTLSVerify") == 0) {
 			int b;
 			if (lb_s3_parse_bool(v, &b) < 0) {
-				error = lb_s3_fail(op, LB_EINVAL,
-						   "config %s '%s' is not a boolean; use true or false",
-						   k, v);
+				error = lb_s3_fail(
+				    op, LB_EINVAL,
+				    "config %s '%s' is not a boolean; use true or false", k, v);
 				goto done;
 			}
 			if (k[0] == 's') {
@@ -208,10 +224,11 @@ lb_s3_options_parse(lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_
 			error = set_str(&o.credentials_file, v, op, k);
 		} else if (strcmp(k, "caCert") == 0) {
 			if (*v && strstr(v, "-----BEGIN CERTIFICATE-----") == NULL) {
-				error = lb_s3_fail(op, LB_EINVAL,
-						   "config caCert does not hold a PEM certificate "
-						   "(-----BEGIN CERTIFICATE-----); pass the CA bundle's "
-						   "content, not its path");
+				error = lb_s3_fail(
+				    op, LB_EINVAL,
+				    "config caCert does not hold a PEM certificate "
+				    "(-----BEGIN CERTIFICATE-----); pass the CA bundle's "
+				    "content, not its path");
 				goto done;
 			}
 			error = set_str(&o.ca_pem, v, op, k);
@@ -219,9 +236,9 @@ lb_s3_options_parse(lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_
 			if (*v && strcmp(v, "AES256") != 0 && strcmp(v, "aws:kms") != 0 &&
 			    strcmp(v, "aws:kms:dsse") != 0) {
 				error = lb_s3_fail(op, LB_EINVAL,
-						   "config serverSideEncryption '%s' is not one of "
-						   "AES256, aws:kms, aws:kms:dsse",
-						   v);
+				                   "config serverSideEncryption '%s' is not one of "
+				                   "AES256, aws:kms, aws:kms:dsse",
+				                   v);
 				goto done;
 			}
 			error = set_str(&o.sse, v, op, k);
@@ -231,39 +248,42 @@ lb_s3_options_parse(lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_
 			if (*v && strcmp(v, "CRC32") != 0 && strcmp(v, "CRC32C") != 0 &&
 			    strcmp(v, "SHA1") != 0 && strcmp(v, "SHA256") != 0) {
 				error = lb_s3_fail(op, LB_EINVAL,
-						   "config checksumAlgorithm '%s' is not one of "
-						   "\"\", CRC32, CRC32C, SHA1, SHA256",
-						   v);
+				                   "config checksumAlgorithm '%s' is not one of "
+				                   "\"\", CRC32, CRC32C, SHA1, SHA256",
+				                   v);
 				goto done;
 			}
 			lb_s3_logf(op, LB_LOG_INFO,
-				   "config checksumAlgorithm=%s: every request body is verified by "
-				   "the server against its signed SHA-256 (x-amz-content-sha256) "
-				   "instead",
-				   *v ? v : "\"\"");
+			           "config checksumAlgorithm=%s: every request body is verified by "
+			           "the server against its signed SHA-256 (x-amz-content-sha256) "
+			           "instead",
+			           *v ? v : "\"\"");
 		} else if (strcmp(k, "partSize") == 0) {
 			if (lb_s3_parse_size(v, &o.part_size) < 0 ||
 			    o.part_size < LB_S3_MIN_PART_SIZE || o.part_size > (1LL << 30)) {
-				error = lb_s3_fail(op, LB_EINVAL,
-						   "config partSize '%s' must be a size between 5MiB "
-						   "and 1GiB (e.g. 16MiB)",
-						   v);
+				error =
+				    lb_s3_fail(op, LB_EINVAL,
+				               "config partSize '%s' must be a size between 5MiB "
+				               "and 1GiB (e.g. 16MiB)",
+				               v);
 				goto done;
 			}
 		} else if (strcmp(k, "parallelParts") == 0) {
 			if (parse_int(v, 1, 64, &o.parallel_parts) < 0) {
-				error = lb_s3_fail(op, LB_EINVAL,
-						   "config parallelParts '%s' must be a number from 1 "
-						   "to 64",
-						   v);
+				error =
+				    lb_s3_fail(op, LB_EINVAL,
+				               "config parallelParts '%s' must be a number from 1 "
+				               "to 64",
+				               v);
 				goto done;
 			}
 		} else if (strcmp(k, "maxRetries") == 0) {
 			if (parse_int(v, 0, 100, &o.max_retries) < 0) {
-				error = lb_s3_fail(op, LB_EINVAL,
-						   "config maxRetries '%s' must be a number from 0 to "
-						   "100",
-						   v);
+				error =
+				    lb_s3_fail(op, LB_EINVAL,
+				               "config maxRetries '%s' must be a number from 0 to "
+				               "100",
+				               v);
 				goto done;
 			}
 		}
@@ -272,21 +292,21 @@ lb_s3_options_parse(lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_
 	}
 
 	if (o.kms_key_id && (o.sse == NULL || strncmp(o.sse, "aws:kms", 7) != 0)) {
-		error = lb_s3_fail(op, LB_EINVAL,
-				   "config kmsKeyId needs serverSideEncryption aws:kms");
+		error =
+		    lb_s3_fail(op, LB_EINVAL, "config kmsKeyId needs serverSideEncryption aws:kms");
 		goto done;
 	}
 	if (flavor == LB_S3_FLAVOR_MINIO) {
 		if (o.endpoint == NULL) {
 			error = lb_s3_fail(op, LB_EINVAL,
-					   "config s3Url is required for minio (e.g. "
-					   "http://minio.example:9000)");
+			                   "config s3Url is required for minio (e.g. "
+			                   "http://minio.example:9000)");
 			goto done;
 		}
 		if (path_style_set && !o.path_style)
 			lb_s3_logf(op, LB_LOG_INFO,
-				   "config s3ForcePathStyle=false: using virtual-hosted buckets on "
-				   "MinIO (needs MINIO_DOMAIN on the server)");
+			           "config s3ForcePathStyle=false: using virtual-hosted buckets on "
+			           "MinIO (needs MINIO_DOMAIN on the server)");
 		if (o.region == NULL && (o.region = strdup("us-east-1")) == NULL) {
 			error = lb_s3_fail(op, LB_ENOMEM, "config: out of memory");
 			goto done;
@@ -294,8 +314,8 @@ lb_s3_options_parse(lb_s3_flavor flavor, const lb_kv *items, uint32_t count, lb_
 	} else if (o.region == NULL) {
 		if (o.endpoint == NULL) {
 			error = lb_s3_fail(op, LB_EINVAL,
-					   "config region is required for AWS S3 (e.g. region: "
-					   "eu-west-1), or set s3Url for another S3 server");
+			                   "config region is required for AWS S3 (e.g. region: "
+			                   "eu-west-1), or set s3Url for another S3 server");
 			goto done;
 		}
 		if ((o.region = strdup("us-east-1")) == NULL) {

@@ -16,10 +16,15 @@ is_one_of(const char *s, const char *const *list)
 	return 0;
 }
 
-static const char *const throttle_codes[] = {"SlowDown", "Throttling", "ThrottlingException",
-					     "RequestLimitExceeded", "RequestThrottled",
-					     "InternalError", "ServiceUnavailable",
-					     "RequestTimeout", NULL};
+static const char *const throttle_codes[] = {"SlowDown",
+                                             "Throttling",
+                                             "ThrottlingException",
+                                             "RequestLimitExceeded",
+                                             "RequestThrottled",
+                                             "InternalError",
+                                             "ServiceUnavailable",
+                                             "RequestTimeout",
+                                             NULL};
 
 lb_s3_retry_class
 lb_s3_retry_classify(int curl_code, long status, const char *s3_code)
@@ -69,9 +74,13 @@ lb_s3_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd)
 int
 lb_s3_is_auth_error(long status, const char *c)
 {
-	static const char *const auth[] = {"SignatureDoesNotMatch", "InvalidAccessKeyId",
-					   "InvalidToken", "ExpiredToken", "InvalidSecurity",
-					   "AuthorizationHeaderMalformed", NULL};
+	static const char *const auth[] = {"SignatureDoesNotMatch",
+	                                   "InvalidAccessKeyId",
+	                                   "InvalidToken",
+	                                   "ExpiredToken",
+	                                   "InvalidSecurity",
+	                                   "AuthorizationHeaderMalformed",
+	                                   NULL};
 	if (c && *c)
 		return is_one_of(c, auth);
 	return status == 401;
@@ -83,12 +92,12 @@ lb_s3_error_code(long status, const char *c)
 	if (lb_s3_is_auth_error(status, c))
 		return LB_EAUTH;
 	if (c && (strcmp(c, "NoSuchBucket") == 0 || strcmp(c, "NoSuchKey") == 0 ||
-		  strcmp(c, "NoSuchUpload") == 0))
+	          strcmp(c, "NoSuchUpload") == 0))
 		return LB_ENOTFOUND;
 	if (c && strcmp(c, "AccessDenied") == 0)
 		return LB_EPERM;
 	if (c && (strcmp(c, "BadDigest") == 0 || strcmp(c, "XAmzContentSHA256Mismatch") == 0 ||
-		  strcmp(c, "InvalidDigest") == 0))
+	          strcmp(c, "InvalidDigest") == 0))
 		return LB_ECORRUPT;
 	if (status == 404)
 		return LB_ENOTFOUND;

@@ -18,20 +18,20 @@ typedef struct lb_s3_kvp {
 
 /* ---- sigv4.c: AWS Signature Version 4 (pure functions, no I/O) ---- */
 void lb_s3_sha256_hex(const void *data, size_t len, char hex_out[65]);
-void lb_s3_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
-		       unsigned char out[32]);
+void lb_s3_hmac_sha256(
+    const void *key, size_t klen, const void *msg, size_t mlen, unsigned char out[32]);
 
 typedef struct lb_s3_sign_input {
 	const char *method;
-	const char *canonical_uri;   /**< already URI-encoded path, "/" at least */
-	const lb_s3_kvp *query;      /**< unencoded; encoded and sorted here */
+	const char *canonical_uri; /**< already URI-encoded path, "/" at least */
+	const lb_s3_kvp *query;    /**< unencoded; encoded and sorted here */
 	size_t nquery;
-	const lb_s3_kvp *headers;    /**< names any case; lowercased, trimmed, sorted here */
+	const lb_s3_kvp *headers; /**< names any case; lowercased, trimmed, sorted here */
 	size_t nheaders;
-	const char *payload_hash;    /**< hex sha256 or "UNSIGNED-PAYLOAD" */
-	const char *amz_date;        /**< YYYYMMDDTHHMMSSZ */
+	const char *payload_hash; /**< hex sha256 or "UNSIGNED-PAYLOAD" */
+	const char *amz_date;     /**< YYYYMMDDTHHMMSSZ */
 	const char *region;
-	const char *service;         /**< "s3" */
+	const char *service; /**< "s3" */
 	const char *access_key;
 	const char *secret_key;
 } lb_s3_sign_input;
@@ -109,9 +109,9 @@ typedef struct lb_s3_req {
 	char *resp; /**< error body or small response body, NUL-terminated */
 	size_t resp_len, resp_cap;
 	char etag[160];
-	int64_t content_length;  /**< of the last response, -1 unknown */
-	int64_t object_size;     /**< GET: full size from the first response */
-	int64_t written;         /**< GET: bytes written to sink_fd over all attempts */
+	int64_t content_length; /**< of the last response, -1 unknown */
+	int64_t object_size;    /**< GET: full size from the first response */
+	int64_t written;        /**< GET: bytes written to sink_fd over all attempts */
 	int attempt_wrote;
 	int range_ignored;
 	int curl_code;
@@ -129,9 +129,9 @@ typedef struct lb_s3_req {
 struct lb_s3_client {
 	lb_s3_options o;
 	lb_s3_creds creds;
-	char *scheme;     /* "http" | "https" */
-	char *authority;  /* host[:port] of the endpoint */
-	char *host;       /* host only */
+	char *scheme;    /* "http" | "https" */
+	char *authority; /* host[:port] of the endpoint */
+	char *host;      /* host only */
 	char *pub_scheme, *pub_authority, *pub_host;
 	CURL *curl; /* the calling thread's handle (kept for connection reuse) */
 	char endpoint_display[300];
@@ -144,16 +144,26 @@ void lb_s3_req_reset(lb_s3_req *r);
 int lb_s3_exec(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op, const char *what);
 CURL *lb_s3_curl_new(const lb_s3_client *c);
 /** Build the URL and Host for a bucket/key under the client's addressing style. */
-int lb_s3_url(const lb_s3_client *c, int public_url, const char *bucket, const char *key,
-	      char **url_out, char **host_out, char **canon_uri_out);
+int lb_s3_url(const lb_s3_client *c,
+              int public_url,
+              const char *bucket,
+              const char *key,
+              char **url_out,
+              char **host_out,
+              char **canon_uri_out);
 
-void lb_s3_logf(lb_s3_op *op, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void lb_s3_logf(lb_s3_op *op, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int64_t lb_s3_now_ms(void);
 /** Key id for messages: first 4 characters and an ellipsis, never the whole key. */
 void lb_s3_key_hint(const char *access_key, char out[16]);
 
 /* ---- upload.c ---- */
-int lb_s3__put_single(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key,
-		      const unsigned char *data, size_t len);
+int lb_s3__put_single(lb_s3_client *c,
+                      lb_s3_op *op,
+                      const char *bucket,
+                      const char *key,
+                      const unsigned char *data,
+                      size_t len);
 
 #endif

@@ -80,8 +80,7 @@ lb_s3_sha256_hex(const void *data, size_t len, char hex_out[65])
 }
 
 void
-lb_s3_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
-		  unsigned char out[32])
+lb_s3_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, unsigned char out[32])
 {
 	unsigned int olen = 32;
 	HMAC(EVP_sha256(), key, (int) klen, msg, mlen, out, &olen);
@@ -293,9 +292,9 @@ lb_s3_authorization(const lb_s3_sign_input *in)
 	n = strlen(in->access_key) + strlen(sh) + strlen(in->region) + strlen(in->service) + 200;
 	if ((out = malloc(n)) != NULL)
 		snprintf(out, n,
-			 "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
-			 "SignedHeaders=%s, Signature=%s",
-			 in->access_key, in->amz_date, in->region, in->service, sh, sig);
+		         "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
+		         "SignedHeaders=%s, Signature=%s",
+		         in->access_key, in->amz_date, in->region, in->service, sh, sig);
 	free(sh);
 	return out;
 }
@@ -314,7 +313,7 @@ lb_s3_presign_query(const lb_s3_sign_input *in, int64_t expires_s, const char *t
 	for (size_t i = 0; i < in->nquery; i++)
 		q[n++] = in->query[i];
 	snprintf(cred, sizeof(cred), "%s/%.8s/%s/%s/aws4_request", in->access_key, in->amz_date,
-		 in->region, in->service);
+	         in->region, in->service);
 	snprintf(exp, sizeof(exp), "%" PRId64, expires_s);
 	/* the signed-header list is known before signing: canonical_request recomputes it */
 	canon_hdr *hd = calloc(in->nheaders ? in->nheaders : 1, sizeof(*hd));

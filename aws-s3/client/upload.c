@@ -60,15 +60,18 @@ add_sse(lb_s3_client *c, lb_s3_req *r)
 	if (c->o.sse) {
 		r->headers[r->nheaders++] = (lb_s3_kvp){"x-amz-server-side-encryption", c->o.sse};
 		if (c->o.kms_key_id)
-			r->headers[r->nheaders++] =
-				(lb_s3_kvp){"x-amz-server-side-encryption-aws-kms-key-id",
-					    c->o.kms_key_id};
+			r->headers[r->nheaders++] = (lb_s3_kvp){
+			    "x-amz-server-side-encryption-aws-kms-key-id", c->o.kms_key_id};
 	}
 }
 
 int
-lb_s3__put_single(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key,
-		  const unsigned char *data, size_t len)
+lb_s3__put_single(lb_s3_client *c,
+                  lb_s3_op *op,
+                  const char *bucket,
+                  const char *key,
+                  const unsigned char *data,
+                  size_t len)
 {
 	lb_s3_req r;
 	char what[600];
@@ -124,7 +127,8 @@ worker(void *arg)
 		char what[600], num[16];
 		int error;
 		snprintf(num, sizeof(num), "%d", s->number);
-		snprintf(what, sizeof(what), "PUT s3://%s/%s part %d", m->bucket, m->key, s->number);
+		snprintf(what, sizeof(what), "PUT s3://%s/%s part %d", m->bucket, m->key,
+		         s->number);
 		lb_s3_req_init(&r, "PUT", m->bucket, m->key);
 		r.query[r.nquery++] = (lb_s3_kvp){"partNumber", num};
 		r.query[r.nquery++] = (lb_s3_kvp){"uploadId", m->upload_id};
@@ -181,7 +185,8 @@ wait_for(mpu *m, lb_s3_op *op, int64_t total, int (*done)(mpu *))
 		pthread_mutex_lock(&m->mu);
 		if (stop && m->error == 0) {
 			m->error = LB_ECANCELED;
-			snprintf(m->msg, sizeof(m->msg), "PUT s3://%s/%s: canceled", m->bucket, m->key);
+			snprintf(m->msg, sizeof(m->msg), "PUT s3://%s/%s: canceled", m->bucket,
+			         m->key);
 			m->abort = 1;
 			pthread_cond_broadcast(&m->cv);
 		}
@@ -254,8 +259,8 @@ complete(mpu *m, lb_s3_op *op, int nparts)
 			return lb_s3_fail(op, LB_EPROTO, "part %d has an unusable ETag", i + 1);
 		}
 		n += (size_t) snprintf(body + n, cap - n,
-				       "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
-				       i + 1, e);
+		                       "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
+		                       i + 1, e);
 		free(e);
 	}
 	n += (size_t) snprintf(body + n, cap - n, "</CompleteMultipartUpload>");
@@ -272,7 +277,7 @@ complete(mpu *m, lb_s3_op *op, int nparts)
 		if (error == 0 && r.resp && strstr(r.resp, "<Error>") != NULL) {
 			code = lb_s3_xml_text(r.resp, r.resp_len, "Code");
 			error = lb_s3_fail(op, LB_EIO, "%s: %s answered 200 with error %s", what,
-					   m->c->endpoint_display, code ? code : "(no code)");
+			                   m->c->endpoint_display, code ? code : "(no code)");
 		}
 		int again = code && lb_s3_retry_classify(0, 500, code) == LB_S3_RETRY;
 		free(code);
@@ -303,20 +308,28 @@ abort_upload(mpu *m, lb_s3_op *op)
 	lb_s3_req_reset(&r);
 	if (error < 0 && error != LB_ENOTFOUND) {
 		size_t l = strlen(op->msg);
-		snprintf(op->msg + l, sizeof(op->msg) - l,
-			 "; the unfinished multipart upload could not be aborted (%s): remove it "
-			 "with: aws s3api abort-multipart-upload --bucket %s --key %s --upload-id %s",
-			 aop.msg, m->bucket, m->key, m->upload_id);
+		snprintf(
+		    op->msg + l, sizeof(op->msg) - l,
+		    "; the unfinished multipart upload could not be aborted (%s): remove it "
+		    "with: aws s3api abort-multipart-upload --bucket %s --key %s --upload-id %s",
+		    aop.msg, m->bucket, m->key, m->upload_id);
 	} else {
 		lb_s3_logf(op, LB_LOG_INFO, "aborted multipart upload of s3://%s/%s", m->bucket,
-			   m->key);
+		           m->key);
 	}
 }
 
 static int
-put_multipart(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, int fd,
-	      int64_t size, int64_t part_size, unsigned char *first, size_t first_len,
-	      unsigned char carry)
+put_multipart(lb_s3_client *c,
+              lb_s3_op *op,
+              const char *bucket,
+              const char *key,
+              int fd,
+              int64_t size,
+              int64_t part_size,
+              unsigned char *first,
+              size_t first_len,
+              unsigned char carry)
 {
 	mpu m = {0};
 	pthread_t *th = NULL;
@@ -395,7 +408,7 @@ put_multipart(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key
 		if (n < 0) {
 			char msg[300];
 			snprintf(msg, sizeof(msg), "PUT s3://%s/%s: reading the input failed: %s",
-				 bucket, key, strerror(errno));
+			         bucket, key, strerror(errno));
 			set_error(&m, LB_EIO, msg);
 			pthread_mutex_lock(&m.mu);
 			break;
@@ -428,7 +441,7 @@ put_multipart(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key
 	for (int i = 0; i < m.max_part; i++)
 		if (m.etags[i] == NULL) {
 			error = lb_s3_fail(op, LB_EIO, "PUT s3://%s/%s: part %d was not uploaded",
-					   bucket, key, i + 1);
+			                   bucket, key, i + 1);
 			goto abort;
 		}
 	if ((error = complete(&m, op, m.max_part)) < 0)
@@ -462,8 +475,7 @@ done:
 }
 
 int
-lb_s3_put(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, int fd,
-	  int64_t size)
+lb_s3_put(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, int fd, int64_t size)
 {
 	int64_t part_size = c->o.part_size;
 	size_t first_cap;
@@ -484,7 +496,7 @@ lb_s3_put(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, in
 	n = read_full(fd, first, first_cap);
 	if (n < 0) {
 		error = lb_s3_fail(op, LB_EIO, "PUT s3://%s/%s: reading the input failed: %s",
-				   bucket, key, strerror(errno));
+		                   bucket, key, strerror(errno));
 		free(first);
 		return error;
 	}
@@ -496,9 +508,9 @@ lb_s3_put(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, in
 			    lseek(fd, -(off_t) n, SEEK_CUR) >= 0)
 				return lb_s3_put(c, op, bucket, key, fd, -1);
 			return lb_s3_fail(op, LB_EINVAL,
-					  "PUT s3://%s/%s: the input holds more than the announced "
-					  "%" PRId64 " bytes",
-					  bucket, key, size);
+			                  "PUT s3://%s/%s: the input holds more than the announced "
+			                  "%" PRId64 " bytes",
+			                  bucket, key, size);
 		}
 		error = lb_s3__put_single(c, op, bucket, key, first, (size_t) n);
 		if (error == 0 && op && op->progress)
@@ -508,5 +520,5 @@ lb_s3_put(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, in
 	}
 	/* part 1 = first part_size bytes; the extra byte starts part 2 */
 	return put_multipart(c, op, bucket, key, fd, size, part_size, first, (size_t) part_size,
-			     first[part_size]);
+	                     first[part_size]);
 }

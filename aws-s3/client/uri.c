@@ -52,7 +52,8 @@ lb_s3_uri_decode(const char *s)
 		return NULL;
 	for (; *s; s++) {
 		if (*s == '%') {
-			int a = hexval((unsigned char) s[1]), b = a < 0 ? -1 : hexval((unsigned char) s[2]);
+			int a = hexval((unsigned char) s[1]),
+			    b = a < 0 ? -1 : hexval((unsigned char) s[2]);
 			if (a < 0 || b < 0) {
 				free(out);
 				return NULL;
@@ -130,7 +131,8 @@ lb_s3_bucket_dns_ok(const char *b)
 	if (n < 3 || n > 63 || b[0] == '-' || b[n - 1] == '-')
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!(islower((unsigned char) b[i]) || isdigit((unsigned char) b[i]) || b[i] == '-'))
+		if (!(islower((unsigned char) b[i]) || isdigit((unsigned char) b[i]) ||
+		      b[i] == '-'))
 			return 0;
 	return 1;
 }

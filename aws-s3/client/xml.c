@@ -73,8 +73,8 @@ lb_s3_xml_unescape(lb_s3_span s)
 		else if (n == 5 && strncmp(p, "&apos", 5) == 0)
 			*o++ = '\'';
 		else if (n > 2 && p[1] == '#') {
-			unsigned long cp = p[2] == 'x' ? strtoul(p + 3, NULL, 16)
-						       : strtoul(p + 2, NULL, 10);
+			unsigned long cp =
+			    p[2] == 'x' ? strtoul(p + 3, NULL, 16) : strtoul(p + 2, NULL, 10);
 			/* UTF-8 encode */
 			if (cp < 0x80) {
 				*o++ = (char) cp;

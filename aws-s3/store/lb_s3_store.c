@@ -52,8 +52,10 @@ finish(lb_call *call, lb_s3_op *op, int rc)
 }
 
 int
-lb_s3_store_init(lb_s3_flavor flavor, lb_call *call, const lb_config *config,
-		 lb_object_store **self_out)
+lb_s3_store_init(lb_s3_flavor flavor,
+                 lb_call *call,
+                 const lb_config *config,
+                 lb_object_store **self_out)
 {
 	lb_s3_op op;
 	lb_s3_options o = {0};
@@ -62,7 +64,7 @@ lb_s3_store_init(lb_s3_flavor flavor, lb_call *call, const lb_config *config,
 	int error;
 	op_init(&op, call);
 	if ((error = lb_s3_options_parse(flavor, config ? config->items : NULL,
-					 config ? config->count : 0, &o, &op)) < 0)
+	                                 config ? config->count : 0, &o, &op)) < 0)
 		goto done;
 	if ((error = lb_s3_creds_load(&o, &cr, &op)) < 0)
 		goto done;
@@ -83,8 +85,12 @@ done:
 }
 
 int
-lb_s3_store_put(lb_object_store *self, lb_call *call, const char *bucket, const char *key,
-		int body_fd, int64_t size)
+lb_s3_store_put(lb_object_store *self,
+                lb_call *call,
+                const char *bucket,
+                const char *key,
+                int body_fd,
+                int64_t size)
 {
 	lb_s3_op op;
 	op_init(&op, call);
@@ -92,8 +98,8 @@ lb_s3_store_put(lb_object_store *self, lb_call *call, const char *bucket, const 
 }
 
 int
-lb_s3_store_exists(lb_object_store *self, lb_call *call, const char *bucket, const char *key,
-		   int *exists_out)
+lb_s3_store_exists(
+    lb_object_store *self, lb_call *call, const char *bucket, const char *key, int *exists_out)
 {
 	lb_s3_op op;
 	int exists = 0, rc;
@@ -105,8 +111,8 @@ lb_s3_store_exists(lb_object_store *self, lb_call *call, const char *bucket, con
 }
 
 int
-lb_s3_store_get(lb_object_store *self, lb_call *call, const char *bucket, const char *key,
-		int sink_fd)
+lb_s3_store_get(
+    lb_object_store *self, lb_call *call, const char *bucket, const char *key, int sink_fd)
 {
 	lb_s3_op op;
 	op_init(&op, call);
@@ -121,26 +127,33 @@ append(void *ud, const char *s, int is_prefix)
 }
 
 int
-lb_s3_store_list_prefixes(lb_object_store *self, lb_call *call, const char *bucket,
-			  const char *prefix, const char *delimiter, lb_strlist *prefixes_out)
+lb_s3_store_list_prefixes(lb_object_store *self,
+                          lb_call *call,
+                          const char *bucket,
+                          const char *prefix,
+                          const char *delimiter,
+                          lb_strlist *prefixes_out)
 {
 	lb_s3_op op;
 	op_init(&op, call);
 	if (delimiter == NULL || *delimiter == '\0')
 		return lb_set_error(call, LB_EINVAL, "list_common_prefixes needs a delimiter");
-	return finish(call, &op,
-		      lb_s3_list(self->client, &op, bucket, prefix, delimiter, append,
-				 prefixes_out));
+	return finish(
+	    call, &op,
+	    lb_s3_list(self->client, &op, bucket, prefix, delimiter, append, prefixes_out));
 }
 
 int
-lb_s3_store_list_objects(lb_object_store *self, lb_call *call, const char *bucket,
-			 const char *prefix, lb_strlist *keys_out)
+lb_s3_store_list_objects(lb_object_store *self,
+                         lb_call *call,
+                         const char *bucket,
+                         const char *prefix,
+                         lb_strlist *keys_out)
 {
 	lb_s3_op op;
 	op_init(&op, call);
 	return finish(call, &op,
-		      lb_s3_list(self->client, &op, bucket, prefix, NULL, append, keys_out));
+	              lb_s3_list(self->client, &op, bucket, prefix, NULL, append, keys_out));
 }
 
 int
@@ -152,8 +165,12 @@ lb_s3_store_delete(lb_object_store *self, lb_call *call, const char *bucket, con
 }
 
 int
-lb_s3_store_signed_url(lb_object_store *self, lb_call *call, const char *bucket,
-		       const char *key, int64_t ttl_ms, lb_buf *url_out)
+lb_s3_store_signed_url(lb_object_store *self,
+                       lb_call *call,
+                       const char *bucket,
+                       const char *key,
+                       int64_t ttl_ms,
+                       lb_buf *url_out)
 {
 	lb_s3_op op;
 	char *url = NULL;

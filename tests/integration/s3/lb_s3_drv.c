@@ -132,15 +132,30 @@ h_register(lb_registrar *reg, const struct lb_object_store_methods *m)
 	return 0;
 }
 
-static const lb_host_api host = {
-	sizeof(lb_host_api), LB_HOST_API_ABI_MINOR, h_log, h_set_error, h_progress, h_cancelled,
-	h_deadline_left, h_config_get, h_strlist_append, h_buf_append, h_register,
-	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static const lb_host_api host = {sizeof(lb_host_api),
+                                 LB_HOST_API_ABI_MINOR,
+                                 h_log,
+                                 h_set_error,
+                                 h_progress,
+                                 h_cancelled,
+                                 h_deadline_left,
+                                 h_config_get,
+                                 h_strlist_append,
+                                 h_buf_append,
+                                 h_register,
+                                 NULL,
+                                 NULL,
+                                 NULL,
+                                 NULL,
+                                 NULL,
+                                 NULL,
+                                 NULL,
+                                 NULL};
 
-static const char *const names[] = {"OK", "ERROR", "ENOTFOUND", "EEXISTS", "EINVAL",
-				    "ETIMEDOUT", "ECRASHED", "ECANCELED", "EPROTO", "EIO",
-				    "ENOMEM", "EPERM", "EUNSUPPORTED", "EVERSION", "EAGAIN",
-				    "ECONFLICT", "EAUTH", "ECORRUPT"};
+static const char *const names[] = {"OK",        "ERROR",    "ENOTFOUND",    "EEXISTS",  "EINVAL",
+                                    "ETIMEDOUT", "ECRASHED", "ECANCELED",    "EPROTO",   "EIO",
+                                    "ENOMEM",    "EPERM",    "EUNSUPPORTED", "EVERSION", "EAGAIN",
+                                    "ECONFLICT", "EAUTH",    "ECORRUPT"};
 
 static int
 report(lb_call *call, int rc)
@@ -162,7 +177,8 @@ slurp(const char *path)
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	fseek(f, 0, SEEK_SET);
-	if (n >= 0 && (p = calloc(1, (size_t) n + 1)) != NULL && fread(p, 1, (size_t) n, f) != (size_t) n) {
+	if (n >= 0 && (p = calloc(1, (size_t) n + 1)) != NULL &&
+	    fread(p, 1, (size_t) n, f) != (size_t) n) {
 		free(p);
 		p = NULL;
 	}
@@ -174,7 +190,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: lb-s3-drv PLUGIN.so [-v] [-c key=value]... [--cancel-after BYTES] "
-			"put|get|exists|rm|ls|prefixes|url|putmany|getmany ARGS\n");
+	                "put|get|exists|rm|ls|prefixes|url|putmany|getmany ARGS\n");
 	exit(2);
 }
 
@@ -265,10 +281,10 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "rm") == 0 && left == 2) {
 		rc = reg.m->delete_object(self, &call, a[0], a[1]);
 	} else if ((strcmp(cmd, "ls") == 0 && left == 2) ||
-		   (strcmp(cmd, "prefixes") == 0 && left == 3)) {
+	           (strcmp(cmd, "prefixes") == 0 && left == 3)) {
 		lb_strlist l = {0};
 		rc = left == 2 ? reg.m->list_objects(self, &call, a[0], a[1], &l)
-			       : reg.m->list_common_prefixes(self, &call, a[0], a[1], a[2], &l);
+		               : reg.m->list_common_prefixes(self, &call, a[0], a[1], a[2], &l);
 		for (size_t k = 0; rc == 0 && k < l.n; k++)
 			printf("%s\n", l.v[k]);
 	} else if (strcmp(cmd, "url") == 0 && left == 3) {
@@ -276,7 +292,7 @@ main(int argc, char **argv)
 		if (reg.m->create_signed_url == NULL)
 			return report(&call, h_set_error(&call, LB_EUNSUPPORTED, "no signed URLs"));
 		if ((rc = reg.m->create_signed_url(self, &call, a[0], a[1], strtoll(a[2], NULL, 10),
-						   &b)) == 0)
+		                                   &b)) == 0)
 			printf("%s\n", b.p);
 	} else if (strcmp(cmd, "putmany") == 0 && left == 4) {
 		int n = atoi(a[2]);
@@ -302,7 +318,7 @@ main(int argc, char **argv)
 			snprintf(key, sizeof(key), "%s%06d", a[1], k);
 			snprintf(path, sizeof(path), "%s/%06d", left == 4 ? a[3] : "", k);
 			fd = left == 4 ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)
-				       : open("/dev/null", O_WRONLY);
+			               : open("/dev/null", O_WRONLY);
 			if (fd < 0) {
 				perror(path);
 				return 2;
@@ -314,8 +330,8 @@ main(int argc, char **argv)
 		usage();
 	}
 	if (verbose)
-		fprintf(stderr, "progress reports: %" PRId64 ", last %" PRId64 " bytes\n", call.reports,
-			call.done);
+		fprintf(stderr, "progress reports: %" PRId64 ", last %" PRId64 " bytes\n",
+		        call.reports, call.done);
 	reg.m->destroy(self);
 	return report(&call, rc);
 }

@@ -23,22 +23,24 @@ test_sigv4_get_object(void **state)
 {
 	(void) state;
 	lb_s3_kvp h[] = {{"Host", "examplebucket.s3.amazonaws.com"},
-			 {"Range", "bytes=0-9"},
-			 {"x-amz-content-sha256", LB_S3_EMPTY_SHA256},
-			 {"x-amz-date", "20130524T000000Z"}};
-	lb_s3_sign_input in = {"GET", "/test.txt", NULL, 0, h, 4, LB_S3_EMPTY_SHA256,
-			       "20130524T000000Z", "us-east-1", "s3", AK, SK};
+	                 {"Range", "bytes=0-9"},
+	                 {"x-amz-content-sha256", LB_S3_EMPTY_SHA256},
+	                 {"x-amz-date", "20130524T000000Z"}};
+	lb_s3_sign_input in = {
+	    "GET",       "/test.txt", NULL, 0, h, 4, LB_S3_EMPTY_SHA256, "20130524T000000Z",
+	    "us-east-1", "s3",        AK,   SK};
 	char *sh = NULL, *creq = lb_s3_canonical_request(&in, &sh);
-	assert_string_equal(creq, "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\n"
-				  "range:bytes=0-9\nx-amz-content-sha256:" LB_S3_EMPTY_SHA256
-				  "\nx-amz-date:20130524T000000Z\n\n"
-				  "host;range;x-amz-content-sha256;x-amz-date\n" LB_S3_EMPTY_SHA256);
+	assert_string_equal(creq,
+	                    "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\n"
+	                    "range:bytes=0-9\nx-amz-content-sha256:" LB_S3_EMPTY_SHA256
+	                    "\nx-amz-date:20130524T000000Z\n\n"
+	                    "host;range;x-amz-content-sha256;x-amz-date\n" LB_S3_EMPTY_SHA256);
 	assert_string_equal(sh, "host;range;x-amz-content-sha256;x-amz-date");
 	char *auth = lb_s3_authorization(&in);
 	assert_string_equal(
-		auth, "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
-		      "aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
-		      "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+	    auth, "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
+	          "aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+	          "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
 	free(creq);
 	free(sh);
 	free(auth);
@@ -52,19 +54,20 @@ test_sigv4_put_object(void **state)
 	const char *body = "Welcome to Amazon S3.";
 	lb_s3_sha256_hex(body, strlen(body), hash);
 	assert_string_equal(hash,
-			    "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+	                    "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
 	char *uri = lb_s3_uri_encode("/test$file.text", 1);
 	assert_string_equal(uri, "/test%24file.text");
 	lb_s3_kvp h[] = {{"Host", "examplebucket.s3.amazonaws.com"},
-			 {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
-			 {"x-amz-date", "20130524T000000Z"},
-			 {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
-			 {"x-amz-content-sha256", hash}};
-	lb_s3_sign_input in = {"PUT", uri, NULL, 0, h, 5, hash, "20130524T000000Z",
-			       "us-east-1", "s3", AK, SK};
+	                 {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+	                 {"x-amz-date", "20130524T000000Z"},
+	                 {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+	                 {"x-amz-content-sha256", hash}};
+	lb_s3_sign_input in = {"PUT",       uri,  NULL, 0, h, 5, hash, "20130524T000000Z",
+	                       "us-east-1", "s3", AK,   SK};
 	char sig[65];
 	assert_int_equal(lb_s3_sign(&in, sig, NULL), 0);
-	assert_string_equal(sig, "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
+	assert_string_equal(sig,
+	                    "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
 	free(uri);
 }
 
@@ -74,15 +77,17 @@ test_sigv4_list_objects(void **state)
 	(void) state;
 	lb_s3_kvp q[] = {{"prefix", "J"}, {"max-keys", "2"}};
 	lb_s3_kvp h[] = {{"host", "examplebucket.s3.amazonaws.com"},
-			 {"x-amz-date", "20130524T000000Z"},
-			 {"x-amz-content-sha256", LB_S3_EMPTY_SHA256}};
-	lb_s3_sign_input in = {"GET", "/", q, 2, h, 3, LB_S3_EMPTY_SHA256, "20130524T000000Z",
-			       "us-east-1", "s3", AK, SK};
+	                 {"x-amz-date", "20130524T000000Z"},
+	                 {"x-amz-content-sha256", LB_S3_EMPTY_SHA256}};
+	lb_s3_sign_input in = {
+	    "GET",       "/",  q,  2, h, 3, LB_S3_EMPTY_SHA256, "20130524T000000Z",
+	    "us-east-1", "s3", AK, SK};
 	char *cq = lb_s3_canonical_query(q, 2);
 	assert_string_equal(cq, "max-keys=2&prefix=J");
 	char sig[65];
 	assert_int_equal(lb_s3_sign(&in, sig, NULL), 0);
-	assert_string_equal(sig, "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
+	assert_string_equal(sig,
+	                    "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
 	free(cq);
 }
 
@@ -92,13 +97,15 @@ test_sigv4_lifecycle_empty_value(void **state)
 	(void) state;
 	lb_s3_kvp q[] = {{"lifecycle", ""}};
 	lb_s3_kvp h[] = {{"host", "examplebucket.s3.amazonaws.com"},
-			 {"x-amz-date", "20130524T000000Z"},
-			 {"x-amz-content-sha256", LB_S3_EMPTY_SHA256}};
-	lb_s3_sign_input in = {"GET", "/", q, 1, h, 3, LB_S3_EMPTY_SHA256, "20130524T000000Z",
-			       "us-east-1", "s3", AK, SK};
+	                 {"x-amz-date", "20130524T000000Z"},
+	                 {"x-amz-content-sha256", LB_S3_EMPTY_SHA256}};
+	lb_s3_sign_input in = {
+	    "GET",       "/",  q,  1, h, 3, LB_S3_EMPTY_SHA256, "20130524T000000Z",
+	    "us-east-1", "s3", AK, SK};
 	char sig[65];
 	assert_int_equal(lb_s3_sign(&in, sig, NULL), 0);
-	assert_string_equal(sig, "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
+	assert_string_equal(sig,
+	                    "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
 }
 
 static void
@@ -106,15 +113,17 @@ test_sigv4_presign(void **state)
 {
 	(void) state;
 	lb_s3_kvp h[] = {{"host", "examplebucket.s3.amazonaws.com"}};
-	lb_s3_sign_input in = {"GET", "/test.txt", NULL, 0, h, 1, "UNSIGNED-PAYLOAD",
-			       "20130524T000000Z", "us-east-1", "s3", AK, SK};
+	lb_s3_sign_input in = {
+	    "GET",       "/test.txt", NULL, 0, h, 1, "UNSIGNED-PAYLOAD", "20130524T000000Z",
+	    "us-east-1", "s3",        AK,   SK};
 	char *q = lb_s3_presign_query(&in, 86400, NULL);
 	assert_non_null(q);
-	assert_non_null(strstr(q, "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3"
-				  "%2Faws4_request"));
+	assert_non_null(strstr(q,
+	                       "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3"
+	                       "%2Faws4_request"));
 	assert_non_null(strstr(q, "X-Amz-Expires=86400&X-Amz-SignedHeaders=host"));
 	assert_non_null(strstr(q, "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c2659"
-				  "57d157751f604d404"));
+	                          "57d157751f604d404"));
 	free(q);
 }
 
@@ -154,16 +163,16 @@ test_uri(void **state)
 }
 
 static const char list_xml[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-	"<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>"
-	"<Prefix/><KeyCount>3</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter>"
-	"<IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/"
-	"wm36Hy4vbOwM=</NextContinuationToken>"
-	"<Contents><Key>a&amp;b &lt;1&gt;.txt</Key><Size>5</Size></Contents>"
-	"<Contents><Key>top.txt</Key></Contents>"
-	"<CommonPrefixes><Prefix>dir/</Prefix></CommonPrefixes>"
-	"<CommonPrefixes><Prefix>d&#233;j&#xE0;/</Prefix></CommonPrefixes>"
-	"</ListBucketResult>";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>"
+    "<Prefix/><KeyCount>3</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter>"
+    "<IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/"
+    "wm36Hy4vbOwM=</NextContinuationToken>"
+    "<Contents><Key>a&amp;b &lt;1&gt;.txt</Key><Size>5</Size></Contents>"
+    "<Contents><Key>top.txt</Key></Contents>"
+    "<CommonPrefixes><Prefix>dir/</Prefix></CommonPrefixes>"
+    "<CommonPrefixes><Prefix>d&#233;j&#xE0;/</Prefix></CommonPrefixes>"
+    "</ListBucketResult>";
 
 static void
 test_xml_list(void **state)
@@ -271,11 +280,15 @@ test_options(void **state)
 	lb_s3_op op = {0};
 	op.log = cap_log;
 	op.ud = &lc;
-	lb_kv ok[] = {{"bucket", "b"},         {"prefix", "p"},
-		      {"region", "eu-west-1"}, {"s3ForcePathStyle", "true"},
-		      {"partSize", "8MiB"},    {"parallelParts", "3"},
-		      {"maxRetries", "2"},     {"tagging", "a=b"},
-		      {"s3Url", "http://127.0.0.1:7480/"}};
+	lb_kv ok[] = {{"bucket", "b"},
+	              {"prefix", "p"},
+	              {"region", "eu-west-1"},
+	              {"s3ForcePathStyle", "true"},
+	              {"partSize", "8MiB"},
+	              {"parallelParts", "3"},
+	              {"maxRetries", "2"},
+	              {"tagging", "a=b"},
+	              {"s3Url", "http://127.0.0.1:7480/"}};
 	assert_int_equal(lb_s3_options_parse(LB_S3_FLAVOR_AWS, ok, 9, &o, &op), 0);
 	assert_string_equal(o.region, "eu-west-1");
 	assert_string_equal(o.endpoint, "http://127.0.0.1:7480");
@@ -330,9 +343,9 @@ test_creds_file(void **state)
 	char path[] = "/tmp/lb-s3-creds-XXXXXX";
 	int fd = mkstemp(path);
 	const char *text = "# comment\n[default]\naws_access_key_id = AKDEFAULT\n"
-			   "aws_secret_access_key=sdefault\n\n[profile other]\n"
-			   "aws_access_key_id=AKOTHER\naws_secret_access_key = sother \n"
-			   "aws_session_token=tok\n[broken]\naws_access_key_id=x\n";
+	                   "aws_secret_access_key=sdefault\n\n[profile other]\n"
+	                   "aws_access_key_id=AKOTHER\naws_secret_access_key = sother \n"
+	                   "aws_session_token=tok\n[broken]\naws_access_key_id=x\n";
 	assert_true(write(fd, text, strlen(text)) == (ssize_t) strlen(text));
 	close(fd);
 	lb_s3_creds c = {0};
@@ -435,20 +448,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sigv4_get_object),
-		cmocka_unit_test(test_sigv4_put_object),
-		cmocka_unit_test(test_sigv4_list_objects),
-		cmocka_unit_test(test_sigv4_lifecycle_empty_value),
-		cmocka_unit_test(test_sigv4_presign),
-		cmocka_unit_test(test_amz_date),
-		cmocka_unit_test(test_uri),
-		cmocka_unit_test(test_xml_list),
-		cmocka_unit_test(test_retry_classify),
-		cmocka_unit_test(test_backoff),
-		cmocka_unit_test(test_options),
-		cmocka_unit_test(test_creds_file),
-		cmocka_unit_test(test_addressing),
-		cmocka_unit_test(test_unreachable_is_clear),
+	    cmocka_unit_test(test_sigv4_get_object),
+	    cmocka_unit_test(test_sigv4_put_object),
+	    cmocka_unit_test(test_sigv4_list_objects),
+	    cmocka_unit_test(test_sigv4_lifecycle_empty_value),
+	    cmocka_unit_test(test_sigv4_presign),
+	    cmocka_unit_test(test_amz_date),
+	    cmocka_unit_test(test_uri),
+	    cmocka_unit_test(test_xml_list),
+	    cmocka_unit_test(test_retry_classify),
+	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_creds_file),
+	    cmocka_unit_test(test_addressing),
+	    cmocka_unit_test(test_unreachable_is_clear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
