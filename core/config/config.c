@@ -484,6 +484,25 @@ parse_repository(ctx *c, const lb_ynode *m)
 	return 0;
 }
 
+static int
+parse_kube(ctx *c, const lb_ynode *m)
+{
+	static const char *const keys[] = {"qps", "burst", NULL};
+	int64_t qps = 0, burst = 0;
+	int error;
+
+	if ((error = expect(c, m, LB_YMAP, "kube")) < 0 ||
+	    (error = check_keys(c, m, "kube", keys)) < 0 ||
+	    (error = get_int(c, m, "qps", "kube", 1, &qps)) < 0 ||
+	    (error = get_int(c, m, "burst", "kube", 1, &burst)) < 0)
+		return error;
+	if (qps)
+		c->s->kube_qps = (double) qps;
+	if (burst)
+		c->s->kube_burst = (int) (burst > 100000 ? 100000 : burst);
+	return 0;
+}
+
 static lb_settings *
 settings_new(const char *source)
 {
@@ -499,6 +518,8 @@ settings_new(const char *source)
 	s->plugin_children = 2;
 	s->queue_workers = 2;
 	s->task_timeout_ms = DEFAULT_TASK_TIMEOUT_MS;
+	s->kube_qps = 200;
+	s->kube_burst = 400;
 	return s;
 }
 
@@ -512,6 +533,7 @@ lb_settings_parse(const char *file, const char *text, size_t len, lb_settings **
 					   "queue",
 					   "restore",
 					   "repository",
+					   "kube",
 					   NULL};
 	lb_ynode *root = NULL, *v;
 	ctx c = {.file = file};
@@ -561,6 +583,9 @@ lb_settings_parse(const char *file, const char *text, size_t len, lb_settings **
 		goto done;
 	if ((v = lb_ynode_get(root, "repository")) && v->kind != LB_YNULL &&
 	    (error = parse_repository(&c, v)) < 0)
+		goto done;
+	if ((v = lb_ynode_get(root, "kube")) && v->kind != LB_YNULL &&
+	    (error = parse_kube(&c, v)) < 0)
 		goto done;
 	{
 		int ndefault = 0;

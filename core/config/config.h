@@ -64,6 +64,9 @@ typedef struct lb_settings {
 	lb_kvlist image_mappings;
 
 	char *repo_password_file; /* fs-copy repository password; may be NULL */
+
+	double kube_qps; /* client-side rate limit for the cluster API (default 200) */
+	int kube_burst;  /* (default 400) */
 } lb_settings;
 
 /* Load @path; NULL loads the embedded defaults (one ReadWrite location "default" on the

@@ -212,6 +212,8 @@ lb_engine_kube(lb_engine *e, lb_kube_client **out)
 		memset(&opts, 0, sizeof(opts));
 		opts.kubeconfig = e->cli ? e->cli->kubeconfig : NULL;
 		opts.context = e->cli ? e->cli->context : NULL;
+		opts.qps = e->settings->kube_qps;
+		opts.burst = e->settings->kube_burst;
 		error = lb_kube_client_new(&opts, &e->kube);
 	}
 	if (error == 0)

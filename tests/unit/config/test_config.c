@@ -63,7 +63,8 @@ full_config(void **state)
 				  "    - {name: lifeboat.io/aws, startTimeoutMs: 20000, children: 4}\n"
 				  "queue: {workers: 3, taskTimeoutMs: 60000, stateDir: /var/lib/lb}\n"
 				  "restore:\n"
-				  "  storageClassMappings: {gp2: standard}\n");
+				  "  storageClassMappings: {gp2: standard}\n"
+				  "kube: {qps: 500, burst: 1000}\n");
 	const lb_storage_location_cfg *l;
 
 	assert_int_equal(s->nstorage, 2);
@@ -86,6 +87,8 @@ full_config(void **state)
 	assert_int_equal(s->queue_workers, 3);
 	assert_string_equal(s->state_dir, "/var/lib/lb");
 	assert_string_equal(lb_kvlist_get(&s->storage_class_mappings, "gp2"), "standard");
+	assert_true(s->kube_qps == 500.0);
+	assert_int_equal(s->kube_burst, 1000);
 	lb_settings_free(s);
 }
 
