@@ -1,6 +1,7 @@
 #include "location.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,17 @@ static const lb_location_hooks store_hooks = {
 	lb_location_delete,
 };
 
+static int fail(lb_call *call, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static int
-fail(lb_call *call, int code, const char *fmt, const char *a, const char *b)
+fail(lb_call *call, int code, const char *fmt, ...)
 {
 	char msg[1024];
+	va_list ap;
 
-	snprintf(msg, sizeof(msg), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (call)
 		lb_call_set_error(call, code, "%s", msg);
 	return lb_error_set(code, "%s", msg);
@@ -234,11 +240,7 @@ refuse_write(lb_location *loc, lb_call *call, const char *verb, const char *key)
 	char what[512];
 
 	snprintf(what, sizeof(what), "%s '%s'", verb, key);
-	return fail(call,
-		    LB_EPERM,
-		    "storage location '%s' is ReadOnly: refusing to %s",
-		    loc->name,
-		    what);
+	return fail(call, LB_EPERM, "storage location '%s' is ReadOnly: refusing to %s", loc->name, what);
 }
 
 int
@@ -248,7 +250,7 @@ lb_location_put(lb_location *loc, lb_call *call, const char *key, int fd, int64_
 	int error;
 
 	if (!valid_key(key))
-		return fail(call, LB_EINVAL, "invalid object key '%s'%s", key ? key : "", "");
+		return fail(call, LB_EINVAL, "invalid object key '%s'", key ? key : "");
 	if (loc->read_only)
 		return refuse_write(loc, call, "write", key);
 	if (!(fk = full_key(loc, key)))
@@ -266,7 +268,7 @@ lb_location_get(lb_location *loc, lb_call *call, const char *key, int fd)
 	int error;
 
 	if (!valid_key(key))
-		return fail(call, LB_EINVAL, "invalid object key '%s'%s", key ? key : "", "");
+		return fail(call, LB_EINVAL, "invalid object key '%s'", key ? key : "");
 	if (!(fk = full_key(loc, key)))
 		return LB_ENOMEM;
 	error = loc->h->m->get_object(loc->h->self, call, loc->bucket, fk, fd);
@@ -282,7 +284,7 @@ lb_location_exists(lb_location *loc, lb_call *call, const char *key, int *exists
 	int error, exists = 0;
 
 	if (!valid_key(key))
-		return fail(call, LB_EINVAL, "invalid object key '%s'%s", key ? key : "", "");
+		return fail(call, LB_EINVAL, "invalid object key '%s'", key ? key : "");
 	if (!(fk = full_key(loc, key)))
 		return LB_ENOMEM;
 	error = loc->h->m->object_exists(loc->h->self, call, loc->bucket, fk, &exists);
@@ -352,7 +354,7 @@ lb_location_delete(lb_location *loc, lb_call *call, const char *key)
 	int error;
 
 	if (!valid_key(key))
-		return fail(call, LB_EINVAL, "invalid object key '%s'%s", key ? key : "", "");
+		return fail(call, LB_EINVAL, "invalid object key '%s'", key ? key : "");
 	if (loc->read_only)
 		return refuse_write(loc, call, "delete", key);
 	if (!(fk = full_key(loc, key)))
@@ -374,11 +376,7 @@ lb_location_signed_url(lb_location *loc,
 	int error;
 
 	if (!loc->h->m->create_signed_url)
-		return fail(call,
-			    LB_EUNSUPPORTED,
-			    "storage location '%s' cannot make signed URLs%s",
-			    loc->name,
-			    "");
+		return fail(call, LB_EUNSUPPORTED, "storage location '%s' cannot make signed URLs", loc->name);
 	if (!(fk = full_key(loc, key)))
 		return LB_ENOMEM;
 	error = loc->h->m->create_signed_url(loc->h->self, call, loc->bucket, fk, ttl_ms, url_out);
