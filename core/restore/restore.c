@@ -52,6 +52,7 @@ typedef struct run {
 	lb_modifiers *modifiers;
 	action *actions;
 	size_t nactions;
+	int builtin_plugin; /* lifeboat.io/builtin's RestoreItemActions run in its child */
 	lb_itemset namespaces_done;
 	lb_itemset pvs_restored;
 	pthread_mutex_t ns_mu;
@@ -483,13 +484,23 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 	}
 
 	lb_transform_reset(item, &status);
-	if (strcmp(b->gr, "services") == 0)
-		lb_transform_service(item, r->o->preserve_nodeports);
-	else if (strcmp(b->gr, "pods") == 0)
-		lb_transform_pod(item);
-	else if (strcmp(b->gr, "jobs.batch") == 0)
-		lb_transform_job(item);
-	else if (strcmp(b->gr, "persistentvolumes") == 0) {
+	/* Velero's built-in RestoreItemActions: in lifeboat.io/builtin's child when that
+	 * plugin runs, else the same code (transform.c) here */
+	if (!r->builtin_plugin) {
+		if (strcmp(b->gr, "services") == 0)
+			lb_transform_service(item, r->o->preserve_nodeports);
+		else if (strcmp(b->gr, "pods") == 0)
+			lb_transform_pod(item);
+		else if (strcmp(b->gr, "jobs.batch") == 0)
+			lb_transform_job(item);
+		else if (strcmp(b->gr, "rolebindings.rbac.authorization.k8s.io") == 0 ||
+			 strcmp(b->gr, "clusterrolebindings.rbac.authorization.k8s.io") == 0)
+			lb_transform_role_binding(item, &r->ns_map);
+		lb_transform_storage_class(b->gr, item, &r->o->storage_classes);
+		lb_transform_images(b->gr, item, &r->o->images);
+	}
+	/* PV and PVC volume decisions are the restore's own (it knows what it restored) */
+	if (strcmp(b->gr, "persistentvolumes") == 0) {
 		if (!lb_transform_pv(item, &r->ns_map)) {
 			rlog(r,
 			     "info",
@@ -504,11 +515,7 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 		const char *vn = jstr(cJSON_GetObjectItem(item, "spec"), "volumeName", NULL);
 
 		lb_transform_pvc(item, vn && lb_itemset_has(&r->pvs_restored, vn));
-	} else if (strcmp(b->gr, "rolebindings.rbac.authorization.k8s.io") == 0 ||
-		   strcmp(b->gr, "clusterrolebindings.rbac.authorization.k8s.io") == 0)
-		lb_transform_role_binding(item, &r->ns_map);
-	lb_transform_storage_class(b->gr, item, &r->o->storage_classes);
-	lb_transform_images(b->gr, item, &r->o->images);
+	}
 
 	if (r->nactions) {
 		act = run_actions(r, call, b, &item, ci->json, dst_ns);
@@ -768,11 +775,23 @@ open_actions(run *r, lb_call *call)
 		action *a = &r->actions[r->nactions];
 		lb_buf sel = LB_BUF_INIT;
 
+		const lb_strmap *map = NULL;
+		lb_kv kv[64];
+		lb_config cfg = {0, 0, kv};
+		size_t k;
+
 		snprintf(a->name, sizeof(a->name), "%s", names.items[i]);
-		/* the built-ins already ran in the engine (transform.c) */
-		if (strncmp(a->name, "lifeboat.io/builtin", 19) == 0)
-			continue;
-		if (lb_plugins_open_restore_item_action(r->o->plugins, a->name, NULL, call, &a->h) <
+		/* the mapping actions take their map as config, as Velero's take a ConfigMap */
+		if (!strcmp(a->name, "lifeboat.io/change-storage-class"))
+			map = &r->o->storage_classes;
+		else if (!strcmp(a->name, "lifeboat.io/change-image-name"))
+			map = &r->o->images;
+		for (k = 0; map && k < map->n && k < 64; k++) {
+			kv[k].key = map->keys[k];
+			kv[k].value = map->values[k];
+			cfg.count++;
+		}
+		if (lb_plugins_open_restore_item_action(r->o->plugins, a->name, &cfg, call, &a->h) <
 		    0) {
 			lb_results_error(&r->results,
 					 "",
@@ -792,6 +811,8 @@ open_actions(run *r, lb_call *call)
 			continue;
 		}
 		lb_buf_dispose(&sel);
+		if (!strcmp(a->name, "lifeboat.io/service"))
+			r->builtin_plugin = 1;
 		r->nactions++;
 	}
 done:

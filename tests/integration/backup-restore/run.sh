@@ -78,6 +78,8 @@ check "tarball: plain copy" contains "$list" "^resources/configmaps/namespaces/d
 check "tarball: preferred copy" contains "$list" "^resources/configmaps/v1-preferredversion/namespaces/demo/demo-config.json$"
 check "tarball: other served version (v1beta1)" contains "$list" "^resources/gadgets.example.lifeboat.io/v1beta1/namespaces/demo/g1.json$"
 check "tarball: CRD of backed-up CR" contains "$list" "customresourcedefinitions.apiextensions.k8s.io/cluster/widgets.example.lifeboat.io.json"
+check "item action lifeboat.io/pvc pulled in the PV (cluster-scoped)" contains "$list" "^resources/persistentvolumes/cluster/pvc-"
+check "item action lifeboat.io/pod ran in its plugin child" contains "$(lb backup logs full 2>/dev/null)" "backup item action lifeboat.io/pod applies"
 check "tarball: no directory entries" test -z "$(tar tzf "$bdir/full/full.tar.gz" | grep '/$')"
 check "tarball: cluster-scoped storageclass left out (auto, namespaces filtered)" \
   test -z "$(grep storageclasses <<<"$list")"
