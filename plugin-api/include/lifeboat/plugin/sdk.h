@@ -44,6 +44,12 @@ extern "C" {
 #define LB_PLUGIN_HIDDEN
 #endif
 
+#ifdef __cplusplus
+#define LB_EXTERN_C extern "C"
+#else
+#define LB_EXTERN_C
+#endif
+
 /** The magic block, checked before any other plugin code runs. Fields only grow at the end;
  *  @c len comes first so that any engine can read the rest safely. */
 typedef struct lb_plugin_magic {
@@ -72,7 +78,7 @@ extern LB_PLUGIN_HIDDEN const lb_host_api *lb__host;
  * trailing extern lets the macro take a semicolon. */
 #define LB_PLUGIN_DECLARE(NAME, VERSION)                                                           \
 	LB_PLUGIN_HIDDEN const lb_host_api *lb__host;                                              \
-	LB_PLUGIN_EXPORT const lb_plugin_magic *lb_plugin_magic_v1(void);                          \
+	LB_EXTERN_C LB_PLUGIN_EXPORT const lb_plugin_magic *lb_plugin_magic_v1(void);              \
 	const lb_plugin_magic *lb_plugin_magic_v1(void)                                            \
 	{                                                                                          \
 		static const lb_plugin_magic magic = {sizeof(lb_plugin_magic),                    \
@@ -85,7 +91,7 @@ extern LB_PLUGIN_HIDDEN const lb_host_api *lb__host;
 						      (VERSION)};                                  \
 		return &magic;                                                                     \
 	}                                                                                          \
-	LB_PLUGIN_EXPORT void lb_plugin_bind_v1(const lb_host_api *host);                          \
+	LB_EXTERN_C LB_PLUGIN_EXPORT void lb_plugin_bind_v1(const lb_host_api *host);              \
 	void lb_plugin_bind_v1(const lb_host_api *host)                                            \
 	{                                                                                          \
 		lb__host = host;                                                                   \
