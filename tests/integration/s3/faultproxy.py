@@ -7,12 +7,14 @@ for the proxy's address stay valid) and injects faults by request number n (1-ba
   --reset K      every K-th request: the connection is reset without an answer
   --cut K        every K-th GET answered 200: half the body, then a reset
   --match S      faults only for requests whose path+query contains S (e.g. partNumber)
+  --tls-cert C --tls-key K   serve HTTPS (to test caCert / insecureSkipTLSVerify)
 Logs one line per request to --log: "n METHOD PATH ACTION".
 Usage: faultproxy.py --port P --upstream http://127.0.0.1:7480 [faults] --log FILE
 """
 import argparse
 import http.client
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -131,10 +133,16 @@ def main():
     p.add_argument('--cut', type=int, default=0)
     p.add_argument('--match')
     p.add_argument('--log', default='/dev/stderr')
+    p.add_argument('--tls-cert')
+    p.add_argument('--tls-key')
     State.args = p.parse_args()
     State.log = open(State.args.log, 'a')
     srv = ThreadingHTTPServer(('127.0.0.1', State.args.port), Handler)
     srv.daemon_threads = True
+    if State.args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(State.args.tls_cert, State.args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     sys.stderr.write('faultproxy on 127.0.0.1:%d\n' % State.args.port)
     sys.stderr.flush()
     srv.serve_forever()

@@ -181,7 +181,31 @@ check "fault: the multipart upload was aborted (DELETE ?uploadId seen)" grep -q 
 ups=$(a s3api list-multipart-uploads --bucket "$B" --query 'Uploads[].Key' --output text 2>&1)
 check "fault: no orphan multipart uploads (list: $ups)" [ "$ups" = None ]
 check "fault: the failed key is not visible" [ "$(pd exists "$B" partfail.bin 2>/dev/null)" = 0 ]
+# ---- TLS with a custom CA (the proxy terminates TLS with a certificate of a test CA) ----
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" -days 2 -subj /CN=lb-s3-test-ca >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -keyout "$work/srv.key" -out "$work/srv.csr" -subj /CN=127.0.0.1 >/dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$work/san.ext"
+openssl x509 -req -in "$work/srv.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -out "$work/srv.pem" -days 2 -extfile "$work/san.ext" >/dev/null 2>&1
+[ -n "$PX" ] && kill "$PX" 2>/dev/null && wait "$PX" 2>/dev/null
+"$PROXY" --port "$PX_PORT" --upstream "$S3_ENDPOINT" --log "$work/px.log" --tls-cert "$work/srv.pem" --tls-key "$work/srv.key" 2>/dev/null &
+PX=$!
+for i in $(seq 1 50); do curl -sk -o /dev/null "https://127.0.0.1:$PX_PORT/" && break; sleep 0.1; done
+T=(-c "s3Url=https://127.0.0.1:$PX_PORT" -c "credentialsFile=$work/creds" -c profile=lab -c maxRetries=1)
+"$DRV" "$so" "${T[@]}" -c "caCert=@$work/ca.pem" put "$B" tls.txt "$work/small" 2>"$work/err" && "$DRV" "$so" "${T[@]}" -c "caCert=@$work/ca.pem" get "$B" tls.txt - 2>>"$work/err" | cmp -s "$work/small" - \
+  && ok "tls: https endpoint trusted through caCert (PEM content)" || nok "tls: caCert: $(errline "$work/err")"
+"$DRV" "$so" "${T[@]}" ls "$B" "" 2>"$work/err"
+check "tls: without caCert the certificate is refused clearly: $(errline "$work/err" | cut -c1-110)" grep -q '^error: EAUTH: .*TLS certificate of https://127.0.0.1:.* is not trusted.*set caCert' "$work/err"
+"$DRV" "$so" "${T[@]}" -c insecureSkipTLSVerify=true exists "$B" tls.txt >"$work/out" 2>"$work/err"
+check "tls: insecureSkipTLSVerify=true connects anyway" [ "$(cat "$work/out")" = 1 ]
 kill "$PX" 2>/dev/null; wait "$PX" 2>/dev/null; PX=
+
+if [ "$SERVER" = rgw ]; then
+  # virtual-hosted addressing (bucket.localhost; RGW has rgw dns name = localhost)
+  V=(-c "s3Url=http://localhost:$PORT_BASE" -c "credentialsFile=$work/creds" -c profile=lab)
+  "$DRV" "$so" -v "${V[@]}" put "$B" vhost.txt "$work/small" 2>"$work/err" && "$DRV" "$so" "${V[@]}" get "$B" vhost.txt - 2>>"$work/err" | cmp -s "$work/small" - \
+    && ok "aws: virtual-hosted addressing (http://$B.localhost:$PORT_BASE) round trip" || nok "aws: virtual-hosted: $(errline "$work/err")"
+  check "aws: virtual-hosted request seen by RGW with the bucket in Host" bash -c "grep -q 'PUT /vhost.txt' '$S3_LAB_DIR/log/client.rgw.a.log'"
+fi
 
 if [ "$SERVER" = rgw ]; then
   # the server stops mid-upload and comes back while the plugin retries the abort
