@@ -1,0 +1,373 @@
+/* The restore side of volume data: CSI snapshots come back as spec.dataSource of the
+ * re-created PVC (pre-provisioned VolumeSnapshotContent + VolumeSnapshot); fs-copy
+ * snapshots are restored into the new volume's directory once the PVC is bound. */
+#include "vol_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "archive/gzip.h"
+#include "backup/layout.h"
+#include "backup/results.h"
+#include "csi-snapshot/csi.h"
+#include "locator.h"
+#include "util/error.h"
+#include "util/time.h"
+
+typedef struct pvc_rec {
+	char *src_ns, *name, *dst_ns;
+	int via_csi;
+} pvc_rec;
+
+struct lb_volume_restore {
+	lb_volume_restore_in in;
+	const lb_volume_opts *o;
+	cJSON *pvbs, *vss, *vscs;
+	pthread_mutex_t mu;
+	pvc_rec *pvcs;
+	size_t npvcs;
+};
+
+#define RLOG(v, level, ...)                                                                 \
+	lb_volume__log((v)->in.log, (v)->in.log_mu, "restore", (v)->in.restore, level,       \
+		       __VA_ARGS__)
+
+static cJSON *
+read_side(lb_volume_restore *v, const char *suffix)
+{
+	lb_buf raw = LB_BUF_INIT, text = LB_BUF_INIT;
+	char key[1024];
+	cJSON *arr = NULL;
+	int exists = 0;
+
+	if (lb_layout_backup_key(key, sizeof(key), v->in.backup, suffix) < 0 ||
+	    lb_location_exists(v->in.loc, v->in.call, key, &exists) < 0 || !exists)
+		goto done;
+	if (lb_location_get_bytes(v->in.loc, v->in.call, key, &raw) < 0) {
+		lb_results_error(v->in.results, "", "volume data: read %s: %s", key,
+				 lb_call_error_message(v->in.call));
+		goto done;
+	}
+	if (lb_gunzip(raw.ptr, raw.len, 0, key, &text) < 0 || lb_buf_put(&text, "", 1) < 0 ||
+	    !(arr = cJSON_Parse(text.ptr)) || !cJSON_IsArray(arr)) {
+		lb_results_error(v->in.results, "", "volume data: %s is not a gzipped JSON array",
+				 key);
+		cJSON_Delete(arr);
+		arr = NULL;
+	}
+done:
+	lb_buf_dispose(&raw);
+	lb_buf_dispose(&text);
+	return arr;
+}
+
+void
+lb_volume_restore_begin(const lb_volume_restore_in *in, lb_volume_restore **out)
+{
+	lb_volume_restore *v;
+
+	*out = NULL;
+	if (!in->backup || !*in->backup || !lb_volume_options()->restore_volumes)
+		return;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return;
+	v->in = *in;
+	v->o = lb_volume_options();
+	pthread_mutex_init(&v->mu, NULL);
+	v->pvbs = read_side(v, "-podvolumebackups.json.gz");
+	v->vss = read_side(v, "-csi-volumesnapshots.json.gz");
+	v->vscs = read_side(v, "-csi-volumesnapshotcontents.json.gz");
+	if (!v->pvbs && !v->vss) {
+		pthread_mutex_destroy(&v->mu);
+		free(v);
+		return;
+	}
+	RLOG(v, "info", "volume data: %d fs-copy snapshots, %d CSI snapshots in backup %s",
+	     cJSON_GetArraySize(v->pvbs), cJSON_GetArraySize(v->vss), in->backup);
+	*out = v;
+}
+
+static const cJSON *
+find_vs(lb_volume_restore *v, const char *ns, const char *pvc)
+{
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, v->vss)
+	{
+		const char *sn = lb_volume__str(s, "metadata", "namespace");
+		const char *sp = lb_volume__str(cJSON_GetObjectItemCaseSensitive(s, "spec"),
+						"source", "persistentVolumeClaimName");
+
+		if (sn && sp && strcmp(sn, ns) == 0 && strcmp(sp, pvc) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static const cJSON *
+find_vsc(lb_volume_restore *v, const char *name)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, v->vscs)
+	{
+		const char *n = lb_volume__str(c, "metadata", "name");
+
+		if (n && name && strcmp(n, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static const cJSON *
+find_pvb(lb_volume_restore *v, const char *ns, const char *pvc)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, v->pvbs)
+	{
+		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(p, "spec"), "tags");
+		const char *tn = lb_volume__str(tags, "ns", NULL), *tp = lb_volume__str(tags, "pvc", NULL);
+		const char *phase = lb_volume__str(p, "status", "phase");
+
+		if (tn && tp && phase && strcmp(tn, ns) == 0 && strcmp(tp, pvc) == 0 &&
+		    strcmp(phase, "Completed") == 0 && lb_volume__str(p, "status", "snapshotID"))
+			return p;
+	}
+	return NULL;
+}
+
+void
+lb_volume_restore_pvc(lb_volume_restore *v, cJSON *pvc, const char *src_ns, const char *dst_ns)
+{
+	const char *name = lb_volume__str(pvc, "metadata", "name");
+	const cJSON *vs, *vsc;
+	pvc_rec *n;
+	int via_csi = 0;
+
+	if (!v || !name || !src_ns || !dst_ns)
+		return;
+	vs = find_vs(v, src_ns, name);
+	if (vs) {
+		char vsname[256];
+		int error;
+
+		vsc = find_vsc(v, lb_volume__str(vs, "status", "boundVolumeSnapshotContentName"));
+		error = vsc ? lb_csi_restore_snapshot(v->in.kube, vs, vsc, dst_ns, v->in.restore,
+						      v->o->csi_timeout_ms, vsname, sizeof(vsname))
+			    : lb_error_set(LB_ENOTFOUND,
+					   "the backup has no VolumeSnapshotContent for "
+					   "VolumeSnapshot %s",
+					   lb_volume__str(vs, "metadata", "name"));
+		if (error < 0) {
+			const cJSON *pvb = find_pvb(v, src_ns, name);
+
+			if (pvb)
+				lb_results_warning(v->in.results, dst_ns,
+						   "volume data of PVC %s/%s: CSI snapshot: %s; "
+						   "restoring the fs-copy snapshot instead",
+						   dst_ns, name, lb_error_last(error));
+			else
+				lb_results_error(v->in.results, dst_ns,
+						 "volume data of PVC %s/%s (CSI snapshot): %s", dst_ns,
+						 name, lb_error_last(error));
+		} else {
+			cJSON *spec = cJSON_GetObjectItemCaseSensitive(pvc, "spec"), *ds;
+
+			if (!spec)
+				spec = cJSON_AddObjectToObject(pvc, "spec");
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, "dataSource");
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, "dataSourceRef");
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, "volumeName");
+			ds = cJSON_AddObjectToObject(spec, "dataSource");
+			cJSON_AddStringToObject(ds, "apiGroup", "snapshot.storage.k8s.io");
+			cJSON_AddStringToObject(ds, "kind", "VolumeSnapshot");
+			cJSON_AddStringToObject(ds, "name", vsname);
+			via_csi = 1;
+			RLOG(v, "info", "PVC %s/%s: from CSI snapshot %s (VolumeSnapshot %s/%s)",
+			     dst_ns, name, lb_volume__str(vsc, "status", "snapshotHandle"), dst_ns,
+			     vsname);
+		}
+	}
+	pthread_mutex_lock(&v->mu);
+	n = realloc(v->pvcs, (v->npvcs + 1) * sizeof(*n));
+	if (n) {
+		v->pvcs = n;
+		n[v->npvcs].src_ns = strdup(src_ns);
+		n[v->npvcs].name = strdup(name);
+		n[v->npvcs].dst_ns = strdup(dst_ns);
+		n[v->npvcs].via_csi = via_csi;
+		v->npvcs++;
+	}
+	pthread_mutex_unlock(&v->mu);
+}
+
+static void
+pause_a_little(void)
+{
+	struct timespec ts = {0, 200 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait for @ns/@name to be Bound and ours; *pvc_out and *pv_out on success. */
+static int
+wait_bound(lb_volume_restore *v, const char *ns, const char *name, cJSON **pvc_out,
+	   cJSON **pv_out)
+{
+	lb_kube_gvr pvcg = {"", "v1", "persistentvolumeclaims", 1};
+	lb_kube_gvr pvg = {"", "v1", "persistentvolumes", 0};
+	int64_t limit = v->o->bind_timeout_ms > 0 ? v->o->bind_timeout_ms : 300000;
+	lb_deadline dl = lb_deadline_in(limit);
+	int error;
+
+	for (;;) {
+		cJSON *pvc = NULL;
+		const char *phase, *vn, *rn;
+
+		if ((error = lb_kube_get(v->in.kube, &pvcg, ns, name, NULL, &pvc)) < 0)
+			return lb_error_set(error, "PVC %s/%s: %s", ns, name, lb_error_last(error));
+		rn = lb_volume__str(cJSON_GetObjectItemCaseSensitive(
+					    cJSON_GetObjectItemCaseSensitive(pvc, "metadata"), "labels"),
+				    "velero.io/restore-name", NULL);
+		if (!rn || strcmp(rn, v->in.restore) != 0) {
+			cJSON_Delete(pvc);
+			return lb_error_set(LB_EEXISTS,
+					    "PVC %s/%s was not created by this restore (it existed): "
+					    "its data is left alone",
+					    ns, name);
+		}
+		phase = lb_volume__str(pvc, "status", "phase");
+		vn = lb_volume__str(pvc, "spec", "volumeName");
+		if (phase && strcmp(phase, "Bound") == 0 && vn) {
+			if ((error = lb_kube_get(v->in.kube, &pvg, NULL, vn, NULL, pv_out)) < 0) {
+				cJSON_Delete(pvc);
+				return lb_error_set(error, "PV %s: %s", vn, lb_error_last(error));
+			}
+			*pvc_out = pvc;
+			return 0;
+		}
+		cJSON_Delete(pvc);
+		if (lb_deadline_passed(dl))
+			return lb_error_set(LB_ETIMEDOUT, "PVC %s/%s is not Bound after %llds", ns,
+					    name, (long long) limit / 1000);
+		pause_a_little();
+	}
+}
+
+static void
+fs_restore_one(lb_volume_restore *v, const pvc_rec *p, const cJSON *pvb, const char *password,
+	       lb_volume_repo **repo, char *repo_ns, size_t repo_ns_size)
+{
+	const char *id = lb_volume__str(pvb, "status", "snapshotID");
+	const char *path = lb_volume__str(pvb, "status", "path");
+	cJSON *pvc = NULL, *pv = NULL, *pods = NULL;
+	const cJSON **parr = NULL, *it;
+	size_t np = 0;
+	lb_volume_locator cfg;
+	lb_volume_location where;
+	lb_fscopy_restore_opts ro;
+	char spec[256];
+	int64_t files = 0, bytes = 0;
+	int error;
+
+	if ((error = wait_bound(v, p->dst_ns, p->name, &pvc, &pv)) < 0)
+		goto fail;
+	if (lb_volume__list_pods(v->in.kube, p->dst_ns, &pods) < 0)
+		pods = cJSON_CreateArray();
+	parr = calloc((size_t) cJSON_GetArraySize(pods) + 1, sizeof(*parr));
+	cJSON_ArrayForEach(it, pods)
+		parr[np++] = it;
+	cfg.kubelet_dir = lb_volume__kubelet_dir(v->o);
+	cfg.csi_dirs = lb_volume__csi_dirs(v->o);
+	if ((error = lb_volume_locate(&cfg, pvc, pv, parr, np, &where)) < 0)
+		goto fail;
+	if ((size_t) snprintf(spec, sizeof(spec), "%s%s%s", id, path ? ":" : "", path ? path : "") >=
+	    sizeof(spec)) {
+		error = lb_error_set(LB_EINVAL, "snapshot path %s is too long to restore", path);
+		goto fail;
+	}
+	if (!*repo || strcmp(repo_ns, p->src_ns) != 0) {
+		lb_volume__repo_close(*repo);
+		*repo = NULL;
+		if ((error = lb_volume__repo_open(v->in.loc, v->in.call, p->src_ns, password, 0,
+						  repo)) < 0)
+			goto fail;
+		snprintf(repo_ns, repo_ns_size, "%s", p->src_ns);
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.snapshot = spec;
+	ro.target = where.path;
+	ro.threads = 2;
+	if ((error = lb_fscopy_restore((*repo)->repo, &ro, &files, &bytes)) < 0) {
+		lb_error_set(error, "fs-copy restore of snapshot %.8s into %s: %s", id, where.path,
+			     lb_fscopy_errmsg());
+		goto fail;
+	}
+	RLOG(v, "info", "PVC %s/%s: restored fs-copy snapshot %.8s into %s (%s): %lld files, "
+	     "%lld bytes", p->dst_ns, p->name, id, where.path, where.how, (long long) files,
+	     (long long) bytes);
+	goto done;
+fail:
+	lb_results_error(v->in.results, p->dst_ns, "volume data of PVC %s/%s (fs-copy): %s",
+			 p->dst_ns, p->name, lb_error_last(error));
+	RLOG(v, "error", "PVC %s/%s: fs-copy restore failed: %s", p->dst_ns, p->name,
+	     lb_error_last(error));
+done:
+	free(parr);
+	cJSON_Delete(pods);
+	cJSON_Delete(pvc);
+	cJSON_Delete(pv);
+}
+
+void
+lb_volume_restore_end(lb_volume_restore *v)
+{
+	lb_volume_repo *repo = NULL;
+	char repo_ns[256] = "", *password = NULL;
+	int pw_error = 0;
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < v->npvcs; i++) {
+		const pvc_rec *p = &v->pvcs[i];
+		const cJSON *pvb = p->via_csi ? NULL : find_pvb(v, p->src_ns, p->name);
+
+		if (!pvb)
+			continue;
+		if (!password && !pw_error && (pw_error = lb_volume_password(v->o, &password)) < 0) {
+			lb_results_error(v->in.results, p->dst_ns, "volume data: %s",
+					 lb_error_last(pw_error));
+			continue;
+		}
+		if (pw_error < 0) {
+			lb_results_error(v->in.results, p->dst_ns,
+					 "volume data of PVC %s/%s (fs-copy): no repository password",
+					 p->dst_ns, p->name);
+			continue;
+		}
+		fs_restore_one(v, p, pvb, password, &repo, repo_ns, sizeof(repo_ns));
+	}
+	lb_volume__repo_close(repo);
+	if (password) {
+		memset(password, 0, strlen(password));
+		free(password);
+	}
+	for (i = 0; i < v->npvcs; i++) {
+		free(v->pvcs[i].src_ns);
+		free(v->pvcs[i].name);
+		free(v->pvcs[i].dst_ns);
+	}
+	free(v->pvcs);
+	cJSON_Delete(v->pvbs);
+	cJSON_Delete(v->vss);
+	cJSON_Delete(v->vscs);
+	pthread_mutex_destroy(&v->mu);
+	free(v);
+}
