@@ -23,6 +23,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "volume/volume.h" /* volume data */
 
 typedef struct task {
 	const lb_kube_resource *res;
@@ -915,6 +916,11 @@ lb_backup_run(lb_kube_client *kube,
 		pthread_join(threads[i], NULL);
 	if (!r.fatal)
 		add_crds(&r, call);
+	/* volume data (core/volume): fs-copy and CSI snapshots of the backed-up PVCs */
+	for (i = 0; !r.fatal && i < (int) r.nreslist; i++)
+		if (strcmp(r.reslist[i].key, "v1/PersistentVolumeClaim") == 0)
+			lb_volume_backup(&(lb_volume_backup_in){kube, loc, call, o->name, uid,
+				&r.reslist[i].names, &r.results, &r.log, &r.mu});
 	if (o->progress)
 		o->progress(o->progress_ud, r.items, r.listed);
 

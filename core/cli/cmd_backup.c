@@ -18,6 +18,7 @@
 #include "backup/yaml_print.h"
 #include "engine/engine.h"
 #include "util/error.h"
+#include "volume/volume.h" /* volume data */
 #include "util/time.h"
 
 /* "--name=value" or "--name value"; advances *i past the value. NULL when argv[*i] is
@@ -107,6 +108,7 @@ backup_create(lb_cli *cli)
 	const char *loc_name = NULL, *v;
 	progress p = {0, 0};
 	int i, missing = 0, error, rc = LB_EXIT_FAIL;
+	lb_volume_opts vo = LB_VOLUME_OPTS_INIT; /* volume data */
 
 	memset(&o, 0, sizeof(o));
 	for (i = 2; i < cli->argc; i++) {
@@ -138,7 +140,10 @@ backup_create(lb_cli *cli)
 			p.quiet = 1;
 		else if (!strcmp(a, "--preferred-version-only"))
 			o.preferred_only = 1;
-		else if (missing)
+		else if ((error = lb_volume_cli_flag(cli->argc, cli->argv, &i, &vo)) != 0) {
+			if (error < 0) /* volume data flags */
+				return lb_cli_usage("backup create: %s", lb_error_last(error));
+		} else if (missing)
 			break;
 		else if (a[0] == '-')
 			return lb_cli_usage("backup create: unknown flag %s", a);
@@ -168,6 +173,9 @@ backup_create(lb_cli *cli)
 	o.progress = on_progress;
 	o.progress_ud = &p;
 	o.cancel = NULL;
+	vo.settings = lb_engine_settings(e); /* volume data */
+	vo.location = lb_engine_location_cfg(e, loc_name);
+	lb_volume_set_options(&vo);
 	if ((error = lb_backup_run(kube, loc, &o, &s)) < 0) {
 		lb_cli_fail("backup %s: %s", o.name, lb_error_last(error));
 		goto done;

@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "restore/restore.h"
 #include "util/error.h"
+#include "volume/volume.h" /* volume data */
 #include "util/time.h"
 
 static const char *
@@ -79,6 +80,7 @@ restore_create(lb_cli *cli)
 	const char **sk = NULL, **sv = NULL, **ik = NULL, **iv = NULL;
 	progress p = {0, 0};
 	int i, missing = 0, error, rc = LB_EXIT_FAIL;
+	lb_volume_opts vo = LB_VOLUME_OPTS_INIT; /* volume data */
 	size_t k;
 
 	memset(&o, 0, sizeof(o));
@@ -122,7 +124,10 @@ restore_create(lb_cli *cli)
 			p.quiet = 0;
 		else if (!strcmp(a, "--wait=false"))
 			p.quiet = 1;
-		else if (missing)
+		else if ((error = lb_volume_cli_flag(cli->argc, cli->argv, &i, &vo)) != 0) {
+			if (error < 0) /* volume data flags */
+				return lb_cli_usage("restore create: %s", lb_error_last(error));
+		} else if (missing)
 			break;
 		else if (a[0] == '-')
 			return lb_cli_usage("restore create: unknown flag %s", a);
@@ -184,6 +189,9 @@ restore_create(lb_cli *cli)
 	}
 	o.progress = on_progress;
 	o.progress_ud = &p;
+	vo.settings = lb_engine_settings(e); /* volume data */
+	vo.location = lb_engine_location_cfg(e, loc_name);
+	lb_volume_set_options(&vo);
 	if ((error = lb_restore_run(kube, loc, &o, &s)) < 0) {
 		lb_cli_fail("restore: %s", lb_error_last(error));
 		goto done;

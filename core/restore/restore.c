@@ -24,6 +24,7 @@
 #include "util/log.h"
 #include "util/time.h"
 #include "version.h"
+#include "volume/volume.h" /* volume data */
 
 typedef struct action {
 	lb_restore_item_action_handle *h;
@@ -64,6 +65,7 @@ typedef struct run {
 	char *restore_json;
 	uint64_t total, done, created, updated, skipped, failed;
 	int64_t api_us;
+	lb_volume_restore *volume; /* volume data (core/volume) */
 } run;
 
 /* one group-resource being restored by the workers */
@@ -515,6 +517,7 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 		const char *vn = jstr(cJSON_GetObjectItem(item, "spec"), "volumeName", NULL);
 
 		lb_transform_pvc(item, vn && lb_itemset_has(&r->pvs_restored, vn));
+		lb_volume_restore_pvc(r->volume, item, src_ns, dst_ns); /* volume data */
 	}
 
 	if (r->nactions) {
@@ -994,6 +997,9 @@ lb_restore_run(lb_kube_client *kube,
 	r.restore_json = cJSON_PrintUnformatted(record);
 	open_actions(&r, call);
 	rlog(&r, "info", "Starting restore of backup %s", o->backup ? o->backup : o->tarball);
+	/* volume data (core/volume): CSI dataSource on PVCs, fs-copy files after binding */
+	lb_volume_restore_begin(&(lb_volume_restore_in){kube, loc, call, o->tarball ? NULL : o->backup,
+				r.name, &r.results, &r.log, &r.mu}, &r.volume);
 
 	grs = calloc(r.contents->ngrs + 1, sizeof(*grs));
 	for (i = 0; grs && i < r.contents->ngrs; i++)
@@ -1026,6 +1032,7 @@ lb_restore_run(lb_kube_client *kube,
 		restore_gr(&r, lb_contents_find(r.contents, grs[i]));
 	}
 
+	lb_volume_restore_end(r.volume); /* volume data */
 	phase = fatal ? LB_PHASE_FAILED
 		: r.results.nerrors ? LB_PHASE_PARTIALLY_FAILED
 				    : LB_PHASE_COMPLETED;
