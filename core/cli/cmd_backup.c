@@ -107,10 +107,16 @@ backup_create(lb_cli *cli)
 	lb_plugin_manager *mgr = NULL;
 	const char *loc_name = NULL, *v;
 	progress p = {0, 0};
+	lb_kube_options kopts;
 	int i, missing = 0, error, rc = LB_EXIT_FAIL;
 	lb_volume_opts vo = LB_VOLUME_OPTS_INIT; /* volume data */
 
 	memset(&o, 0, sizeof(o));
+	/* Velero's --client-qps/--client-burst; our defaults are higher than the kube
+	 * client's (50/100) because a restore is one create per item */
+	memset(&kopts, 0, sizeof(kopts));
+	kopts.qps = 500;
+	kopts.burst = 1000;
 	for (i = 2; i < cli->argc; i++) {
 		const char *a = cli->argv[i];
 
@@ -164,7 +170,9 @@ backup_create(lb_cli *cli)
 				    "[--storage-location L] [--ttl 720h] [--wait]");
 	if (open_location(cli, loc_name, &e, &loc) != 0)
 		goto done;
-	if ((error = lb_engine_kube(e, &kube)) < 0) {
+	kopts.kubeconfig = cli->kubeconfig;
+	kopts.context = cli->context;
+	if ((error = lb_kube_client_new(&kopts, &kube)) < 0) {
 		lb_cli_fail("Kubernetes client: %s", lb_error_last(error));
 		goto done;
 	}
@@ -191,6 +199,7 @@ backup_create(lb_cli *cli)
 		printf("Run `lifeboat backup describe %s --details` for details.\n", o.name);
 	rc = strcmp(s.phase, LB_PHASE_COMPLETED) == 0 ? LB_EXIT_OK : LB_EXIT_FAIL;
 done:
+	lb_kube_client_free(kube);
 	lb_engine_close(e);
 	return rc;
 }

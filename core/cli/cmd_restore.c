@@ -79,11 +79,17 @@ restore_create(lb_cli *cli)
 	const char *v, *loc_name = NULL, *policy = NULL;
 	const char **sk = NULL, **sv = NULL, **ik = NULL, **iv = NULL;
 	progress p = {0, 0};
+	lb_kube_options kopts;
 	int i, missing = 0, error, rc = LB_EXIT_FAIL;
 	lb_volume_opts vo = LB_VOLUME_OPTS_INIT; /* volume data */
 	size_t k;
 
 	memset(&o, 0, sizeof(o));
+	/* Velero's --client-qps/--client-burst; our defaults are higher than the kube
+	 * client's (50/100) because a restore is one create per item */
+	memset(&kopts, 0, sizeof(kopts));
+	kopts.qps = 500;
+	kopts.burst = 1000;
 	for (i = 2; i < cli->argc; i++) {
 		const char *a = cli->argv[i];
 
@@ -114,6 +120,10 @@ restore_create(lb_cli *cli)
 			loc_name = v;
 		else if ((v = flag(cli, &i, "--workers", &missing)))
 			o.workers = atoi(v);
+		else if ((v = flag(cli, &i, "--client-qps", &missing)))
+			kopts.qps = atof(v);
+		else if ((v = flag(cli, &i, "--client-burst", &missing)))
+			kopts.burst = atoi(v);
 		else if ((v = flag(cli, &i, "--from-file", &missing)))
 			o.tarball = v;
 		else if (!strcmp(a, "--preserve-nodeports") || !strcmp(a, "--preserve-nodeports=true"))
@@ -162,7 +172,9 @@ restore_create(lb_cli *cli)
 			    lb_error_last(error));
 		goto done;
 	}
-	if ((error = lb_engine_kube(e, &kube)) < 0) {
+	kopts.kubeconfig = cli->kubeconfig;
+	kopts.context = cli->context;
+	if ((error = lb_kube_client_new(&kopts, &kube)) < 0) {
 		lb_cli_fail("Kubernetes client: %s", lb_error_last(error));
 		goto done;
 	}
@@ -216,6 +228,7 @@ done:
 	free(sv);
 	free(ik);
 	free(iv);
+	lb_kube_client_free(kube);
 	lb_engine_close(e);
 	return rc;
 }
