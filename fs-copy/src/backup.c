@@ -470,8 +470,7 @@ do_entry(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
 			size_t i;
 			int all = 1;
 			for (i = 0; i < pn->n_content && all; i++)
-				all = lb_fscopy__index_find(b->r->index, pn->content + 32 * i, 0) !=
-				      NULL;
+				all = lb_fscopy__packer_has(b->pk, 0, pn->content + 32 * i);
 			if (all) {
 				n->content = malloc(pn->n_content * 32 + 1);
 				if (!n->content)

@@ -74,6 +74,8 @@ struct fc_backend {
 	int (*open_read)(fc_backend *be, const char *key); /* fd for pread, or <0 */
 	void (*close)(fc_backend *be);
 };
+/* put_buf of a buffer aligned to this (and at least this long) may use direct I/O */
+#define FC_DIRECT_ALIGN 4096
 int lb_fscopy__be_put_buf(fc_backend *be, const char *key, const void *data, size_t len);
 int lb_fscopy__be_get_buf(fc_backend *be, const char *key, fc_buf *out);
 
@@ -154,6 +156,8 @@ int lb_fscopy__packer_add(fc_packer *p, int type, const uint8_t id[FC_ID_LEN], u
                           size_t len);
 /* True when the blob is in the index or queued in this packer. Marks it queued if not. */
 int lb_fscopy__packer_claim(fc_packer *p, int type, const uint8_t id[FC_ID_LEN]);
+/* True when the blob is in the repository index (safe while the uploader adds to it). */
+int lb_fscopy__packer_has(fc_packer *p, int type, const uint8_t id[FC_ID_LEN]);
 /* Flush everything, write the remaining index. */
 int lb_fscopy__packer_finish(fc_packer *p);
 int lb_fscopy__packer_adopt(fc_packer *p, uint32_t pack);

@@ -1,7 +1,10 @@
-/* Pack writer: worker threads compress (zstd) and encrypt blobs, append them to the open
- * data or tree pack, and upload a pack once it reaches the target size. Index files are
- * written every few packs, so an interrupted backup loses at most those packs' index
- * entries (and the next run recovers them from the pack headers). */
+/* Pack writer: worker threads compress (zstd) and encrypt blobs and append them to the open
+ * data or tree pack; a full pack goes to a small queue that one uploader thread drains (pack
+ * header, upload, fdatasync in the backend), so no worker waits for the disk. The uploader
+ * adds a pack to the in-memory index only once it is durable and writes an index file every
+ * few packs, so an interrupted backup loses at most those packs' index entries (and the next
+ * run recovers them from the pack headers). Pack buffers are page-aligned so the local
+ * backend can write them with direct I/O. */
 #include "fc_internal.h"
 
 #include <stdio.h>
@@ -10,6 +13,9 @@
 
 #define FC_PACK_TARGET (16u << 20)
 #define FC_INDEX_EVERY 8 /* packs per index file while running */
+/* a pack never exceeds target + one maximal blob before it is queued; slack for the header */
+#define FC_PACK_CAP (FC_PACK_TARGET + FC_CHUNK_MAX + (1u << 20))
+#define FC_UPQ 1 /* full packs waiting for the uploader (each ~17 MiB resident) */
 
 typedef struct job {
 	int type;
@@ -43,6 +49,11 @@ struct fc_packer {
 	uint64_t added, stored, blobs;
 	fc_buf spare[4];
 	int nspare;
+	open_pack upq[FC_UPQ];
+	size_t uphead, uplen;
+	int uploading, upstop, have_up;
+	pthread_t up;
+	pthread_cond_t cv_up, cv_upspace;
 };
 
 static void
@@ -63,18 +74,33 @@ put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t) (v >> 24);
 }
 
+/* Only the uploader thread (or finish, once the uploader is idle) changes r->index, so
+ * serialising it needs no lock; claim() reads it under the lock. */
 static int
-write_index_locked(fc_packer *p)
+write_index(fc_packer *p, uint32_t *packs, size_t n)
 {
 	char id[65];
-	int rc;
 
-	if (!p->npending)
+	if (!n)
 		return 0;
-	rc = lb_fscopy__index_write(p->r, p->pending, p->npending, NULL, 0, id);
-	if (rc == 0)
-		p->npending = 0;
-	return rc;
+	return lb_fscopy__index_write(p->r, packs, n, NULL, 0, id);
+}
+
+static int
+get_pack_buf(fc_packer *p, fc_buf *out)
+{
+	void *m = NULL;
+
+	if (p->nspare) {
+		*out = p->spare[--p->nspare];
+		return 0;
+	}
+	if (posix_memalign(&m, FC_DIRECT_ALIGN, FC_PACK_CAP) != 0)
+		return lb_fscopy__err(LB_ENOMEM, "out of memory for a pack buffer");
+	out->data = m;
+	out->len = 0;
+	out->cap = FC_PACK_CAP;
+	return 0;
 }
 
 /* Called without the lock; takes ownership of pk. */
@@ -84,7 +110,8 @@ upload_pack(fc_packer *p, open_pack *pk)
 	fc_buf hdr = {0};
 	uint8_t pid[32];
 	char key[80];
-	size_t i;
+	uint32_t batch[FC_INDEX_EVERY * 2];
+	size_t i, nbatch = 0;
 	int rc;
 
 	for (i = 0; i < pk->n; i++) {
@@ -147,16 +174,22 @@ upload_pack(fc_packer *p, open_pack *pk)
 		if (rc == 0) {
 			p->pending[p->npending++] = pn;
 			p->stored += pk->buf.len;
-			if (p->npending >= FC_INDEX_EVERY)
-				rc = write_index_locked(p);
+			if (p->npending >= FC_INDEX_EVERY &&
+			    p->npending <= sizeof(batch) / sizeof(batch[0])) {
+				nbatch = p->npending;
+				memcpy(batch, p->pending, nbatch * sizeof(uint32_t));
+				p->npending = 0;
+			}
 		}
-		if (p->nspare < 4) {
+		if (p->nspare < 2 && pk->buf.cap == FC_PACK_CAP) {
 			pk->buf.len = 0;
 			p->spare[p->nspare++] = pk->buf;
 			pk->buf.data = NULL;
 		}
 	}
 	pthread_mutex_unlock(&p->mu);
+	if (rc == 0)
+		rc = write_index(p, batch, nbatch);
 done:
 	lb_fscopy__buf_free(&hdr);
 	lb_fscopy__buf_free(&pk->buf);
@@ -165,14 +198,64 @@ done:
 	return rc;
 }
 
+/* Hand a full pack to the uploader; waits while FC_UPQ packs are queued. */
+static int
+enqueue_locked(fc_packer *p, open_pack *pk)
+{
+	while (p->uplen == FC_UPQ && !p->err)
+		pthread_cond_wait(&p->cv_upspace, &p->mu);
+	if (p->err)
+		return lb_fscopy__err(p->err, "%s", p->errmsg);
+	p->upq[(p->uphead + p->uplen) % FC_UPQ] = *pk;
+	p->uplen++;
+	memset(pk, 0, sizeof(*pk));
+	pthread_cond_signal(&p->cv_up);
+	return 0;
+}
+
+static void *
+uploader(void *arg)
+{
+	fc_packer *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		open_pack pk;
+		int rc;
+
+		while (!p->uplen && !p->upstop)
+			pthread_cond_wait(&p->cv_up, &p->mu);
+		if (!p->uplen)
+			break;
+		pk = p->upq[p->uphead];
+		p->uphead = (p->uphead + 1) % FC_UPQ;
+		p->uplen--;
+		p->uploading = 1;
+		pthread_mutex_unlock(&p->mu);
+		/* after an error packs are dropped: nothing more may be indexed */
+		rc = p->err ? 0 : upload_pack(p, &pk);
+		if (p->err) {
+			lb_fscopy__buf_free(&pk.buf);
+			free(pk.e);
+		}
+		pthread_mutex_lock(&p->mu);
+		if (rc < 0)
+			set_err(p, rc);
+		p->uploading = 0;
+		pthread_cond_broadcast(&p->cv_upspace);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
 static int
 process(fc_packer *p, job *j, fc_buf *cbuf, fc_buf *ebuf)
 {
 	const uint8_t *plain = j->data;
 	size_t plen = j->len;
 	uint32_t raw_len = 0;
-	open_pack *pk, full = {0};
-	int rc, flush = 0;
+	open_pack *pk;
+	int rc;
 
 	if (p->r->version >= 2 && (p->r->compress || j->type == 1)) {
 		cbuf->len = 0;
@@ -196,9 +279,8 @@ process(fc_packer *p, job *j, fc_buf *cbuf, fc_buf *ebuf)
 
 	pthread_mutex_lock(&p->mu);
 	pk = &p->open[j->type];
-	if (!pk->buf.data && p->nspare)
-		pk->buf = p->spare[--p->nspare];
-	rc = lb_fscopy__buf_reserve(&pk->buf, ebuf->len + (pk->buf.len ? 0 : FC_PACK_TARGET));
+	rc = pk->buf.data ? 0 : get_pack_buf(p, &pk->buf);
+	rc = rc ? rc : lb_fscopy__buf_reserve(&pk->buf, ebuf->len);
 	if (rc == 0 && pk->n == pk->cap) {
 		size_t cap = pk->cap ? pk->cap * 2 : 64;
 		fc_pack_entry *ne = realloc(pk->e, cap * sizeof(*ne));
@@ -220,15 +302,10 @@ process(fc_packer *p, job *j, fc_buf *cbuf, fc_buf *ebuf)
 		pk->buf.len += ebuf->len;
 		p->added += j->len;
 		p->blobs++;
-		if (pk->buf.len >= FC_PACK_TARGET) {
-			full = *pk;
-			memset(pk, 0, sizeof(*pk));
-			flush = 1;
-		}
+		if (pk->buf.len >= FC_PACK_TARGET)
+			rc = enqueue_locked(p, pk);
 	}
 	pthread_mutex_unlock(&p->mu);
-	if (rc == 0 && flush)
-		rc = upload_pack(p, &full);
 	return rc;
 }
 
@@ -285,6 +362,8 @@ lb_fscopy__packer_new(lb_fscopy_repo *r, int threads)
 	pthread_cond_init(&p->cv_job, NULL);
 	pthread_cond_init(&p->cv_space, NULL);
 	pthread_cond_init(&p->cv_idle, NULL);
+	pthread_cond_init(&p->cv_up, NULL);
+	pthread_cond_init(&p->cv_upspace, NULL);
 	p->nth = threads > 0 ? threads : 2;
 	p->qcap = (size_t) p->nth * 2 + 2;
 	p->q = calloc(p->qcap, sizeof(job));
@@ -292,6 +371,9 @@ lb_fscopy__packer_new(lb_fscopy_repo *r, int threads)
 	p->claimed = lb_fscopy__index_new();
 	if (!p->q || !p->th || !p->claimed)
 		goto fail;
+	if (pthread_create(&p->up, NULL, uploader, p) != 0)
+		goto fail;
+	p->have_up = 1;
 	for (i = 0; i < p->nth; i++) {
 		if (pthread_create(&p->th[i], NULL, worker, p) != 0) {
 			p->nth = i;
@@ -318,6 +400,17 @@ lb_fscopy__packer_claim(fc_packer *p, int type, const uint8_t id[FC_ID_LEN])
 		l.type = (uint8_t) type;
 		lb_fscopy__index_add(p->claimed, &l);
 	}
+	pthread_mutex_unlock(&p->mu);
+	return have;
+}
+
+int
+lb_fscopy__packer_has(fc_packer *p, int type, const uint8_t id[FC_ID_LEN])
+{
+	int have;
+
+	pthread_mutex_lock(&p->mu);
+	have = lb_fscopy__index_find(p->r->index, id, type) != NULL;
 	pthread_mutex_unlock(&p->mu);
 	return have;
 }
@@ -361,17 +454,19 @@ lb_fscopy__packer_finish(fc_packer *p)
 	pthread_mutex_unlock(&p->mu);
 	if (p->err)
 		return lb_fscopy__err(p->err, "%s", p->errmsg);
-	for (t = 0; t < 2 && rc == 0; t++) {
-		if (p->open[t].n) {
-			open_pack pk = p->open[t];
-			memset(&p->open[t], 0, sizeof(p->open[t]));
-			rc = upload_pack(p, &pk);
-		}
-	}
+	pthread_mutex_lock(&p->mu);
+	for (t = 0; t < 2 && rc == 0; t++)
+		if (p->open[t].n)
+			rc = enqueue_locked(p, &p->open[t]);
+	while (rc == 0 && (p->uplen || p->uploading) && !p->err)
+		pthread_cond_wait(&p->cv_upspace, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	if (rc == 0 && p->err)
+		rc = lb_fscopy__err(p->err, "%s", p->errmsg);
 	if (rc == 0) {
-		pthread_mutex_lock(&p->mu);
-		rc = write_index_locked(p);
-		pthread_mutex_unlock(&p->mu);
+		rc = write_index(p, p->pending, p->npending);
+		if (rc == 0)
+			p->npending = 0;
 	}
 	return rc;
 }
@@ -412,6 +507,22 @@ lb_fscopy__packer_free(fc_packer *p)
 	pthread_mutex_unlock(&p->mu);
 	for (i = 0; i < p->nth; i++)
 		pthread_join(p->th[i], NULL);
+	if (p->have_up) {
+		pthread_mutex_lock(&p->mu);
+		p->upstop = 1;
+		/* unfinished: drop queued packs, index nothing more */
+		if (!p->err)
+			p->err = LB_ECANCELED;
+		pthread_cond_broadcast(&p->cv_up);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->up, NULL);
+	}
+	while (p->uplen) {
+		lb_fscopy__buf_free(&p->upq[p->uphead].buf);
+		free(p->upq[p->uphead].e);
+		p->uphead = (p->uphead + 1) % FC_UPQ;
+		p->uplen--;
+	}
 	while (p->qlen) {
 		free(p->q[p->qhead].data);
 		p->qhead = (p->qhead + 1) % p->qcap;
@@ -431,6 +542,8 @@ lb_fscopy__packer_free(fc_packer *p)
 	pthread_cond_destroy(&p->cv_job);
 	pthread_cond_destroy(&p->cv_space);
 	pthread_cond_destroy(&p->cv_idle);
+	pthread_cond_destroy(&p->cv_up);
+	pthread_cond_destroy(&p->cv_upspace);
 	free(p);
 }
 
