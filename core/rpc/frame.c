@@ -37,7 +37,7 @@ lb_io_write_full(int fd, const void *buf, size_t n, lb_deadline dl)
 	int error;
 
 	while (done < n) {
-		ssize_t w = send(fd, p + done, n - done, MSG_NOSIGNAL);
+		ssize_t w = send(fd, p + done, n - done, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0 && errno == ENOTSOCK)
 			w = write(fd, p + done, n - done);
@@ -66,7 +66,10 @@ lb_io_read_full(int fd, void *buf, size_t n, lb_deadline dl)
 	int error;
 
 	while (done < n) {
-		ssize_t r = read(fd, p + done, n - done);
+		ssize_t r = recv(fd, p + done, n - done, MSG_DONTWAIT);
+
+		if (r < 0 && errno == ENOTSOCK)
+			r = read(fd, p + done, n - done);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -133,7 +136,7 @@ lb_frame_send(int chan,
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
 	for (;;) {
-		w = sendmsg(chan, &msg, MSG_NOSIGNAL);
+		w = sendmsg(chan, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w >= 0)
 			break;
 		if (errno == EINTR)
@@ -181,7 +184,7 @@ lb_frame_recv(int chan, lb_frame *frame_out, lb_deadline dl)
 	msg.msg_control = cm.buf;
 	msg.msg_controllen = sizeof(cm.buf);
 	for (;;) {
-		r = recvmsg(chan, &msg, MSG_CMSG_CLOEXEC);
+		r = recvmsg(chan, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (r >= 0)
 			break;
 		if (errno == EINTR)
