@@ -140,6 +140,10 @@ backup_create(lb_cli *cli)
 				return lb_cli_usage("--ttl: %s", lb_error_last(LB_EINVAL));
 		} else if ((v = flag(cli, &i, "--workers", &missing)))
 			o.workers = atoi(v);
+		else if ((v = flag(cli, &i, "--client-qps", &missing)))
+			kopts.qps = atof(v);
+		else if ((v = flag(cli, &i, "--client-burst", &missing)))
+			kopts.burst = atoi(v);
 		else if (!strcmp(a, "--wait") || !strcmp(a, "--wait=true"))
 			p.quiet = 0;
 		else if (!strcmp(a, "--wait=false"))
