@@ -318,8 +318,14 @@ lb_csi_restore_snapshot(lb_kube_client *kube,
 		goto done;
 	}
 	if ((error = wait_ready(kube, &lb_csi_gvr_snapshots, dst_ns,
-				gets(created_s, "metadata", "name"), NULL, timeout_ms, &ready)) < 0)
+				gets(created_s, "metadata", "name"), NULL, timeout_ms, &ready)) < 0) {
+		/* not left behind half made (the content is Retain: the snapshot stays) */
+		lb_kube_delete(kube, &lb_csi_gvr_snapshots, dst_ns, gets(created_s, "metadata", "name"),
+			       NULL, NULL);
+		lb_kube_delete(kube, &lb_csi_gvr_contents, NULL, gets(created_c, "metadata", "name"),
+			       NULL, NULL);
 		goto done;
+	}
 	snprintf(name_out, name_size, "%s", gets(created_s, "metadata", "name"));
 done:
 	cJSON_Delete(c);

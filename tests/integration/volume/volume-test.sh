@@ -153,7 +153,7 @@ both)
   rm -rf "$K8S_SIM_STORAGE"/snapshots/*
   lb restore create r2 --from-backup b1 --namespace-mappings demo:demo-b,loose:loose-b --csi-snapshot-timeout 3s >"$W/r2.out" 2>&1
   [ "$(restore_phase r2)" != Failed ] || { cat "$W/r2.out"; fail "restore r2 failed"; }
-  zcat "$STORE/restores/r2/r2-results.gz" | grep -q "restoring the fs-copy snapshot instead" || fail "no fallback warning"
+  zcat "$STORE/restores/r2/restore-r2-results.gz" | grep -q "restoring the fs-copy snapshot instead" || { zcat "$STORE/restores/r2/restore-r2-results.gz"; fail "no fallback warning"; }
   [ "$(manifest "$(voldir demo-b demo-data)")" = "$M_DEMO" ] || fail "demo-b (fs-copy) differs"
   [ "$(manifest "$(voldir loose-b data1)")" = "$M_LOOSE" ] || fail "loose-b (fs-copy) differs"
   ;;
