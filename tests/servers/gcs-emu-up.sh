@@ -13,9 +13,10 @@ emu=$here/../gcs-emu
 command -v node >/dev/null || "$here/install-gcs.sh" >/dev/null
 RUN=${GCS_RUN_DIR:-${TMPDIR:-/tmp}/gcs-emu.$$}
 mkdir -p "$RUN"
+made_key=0
 if [ -z "${GCS_SA_JSON:-}" ]; then
-  GCS_SA_JSON=$RUN/sa.json
-  [ -f "$GCS_SA_JSON" ] || "$emu/make-sa-key.sh" "$GCS_SA_JSON"
+  GCS_SA_JSON=$RUN/sa.json made_key=1
+  "$emu/make-sa-key.sh" "$GCS_SA_JSON"
 fi
 bargs=()
 for b in ${GCS_BUCKETS:-}; do bargs+=(--bucket "$b"); done
@@ -27,7 +28,14 @@ for _ in $(seq 1 100); do grep -q '^GCS_ENDPOINT=' "$RUN/emu.log" && break; slee
 if ! grep -q '^GCS_ENDPOINT=' "$RUN/emu.log"; then
   echo "gcs-emu-up: the emulator did not start; log $RUN/emu.log:" >&2; cat "$RUN/emu.log" >&2; exit 1
 fi
-grep '^GCS_ENDPOINT=' "$RUN/emu.log" | head -1
+endpoint=$(sed -n 's/^GCS_ENDPOINT=//p' "$RUN/emu.log" | head -1)
+# A key made here points its token_uri at the emulator (the emulator already read it).
+if [ "$made_key" = 1 ]; then
+  F=$GCS_SA_JSON T=$endpoint/token node -e '
+    const fs = require("fs"); const k = JSON.parse(fs.readFileSync(process.env.F, "utf8"));
+    k.token_uri = process.env.T; fs.writeFileSync(process.env.F, JSON.stringify(k, null, 2) + "\n", { mode: 0o600 });'
+fi
+echo "GCS_ENDPOINT=$endpoint"
 echo "GCS_SA_JSON=$GCS_SA_JSON"
 echo "GCS_RUN_DIR=$RUN"
 echo "GCS_EMU_PID=$(cat "$RUN/emu.pid")"
