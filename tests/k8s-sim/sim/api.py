@@ -12,8 +12,8 @@ import uuid
 from . import errors as E
 from .catalog import Resource, sort_versions
 from .patch import json_patch, merge_patch, strategic_merge
-from .selectors import (field_namespace_name, fields_match, labels_match,
-                        parse_field_selector, parse_label_selector)
+from .selectors import (check_field_labels, field_namespace_name, fields_match,
+                        labels_match, parse_field_selector, parse_label_selector)
 
 SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -28,6 +28,7 @@ LABEL_NAMED = {("", "namespaces"), ("", "services")}
 PATH_SEGMENT_NAMED = {"rbac.authorization.k8s.io"}
 GEN_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 NODEPORT_MIN, NODEPORT_MAX = 30000, 32767
+DEFAULT_STORAGE_CLASS = "standard"
 QUOTA_LEGACY = {"pods": "pods", "services": "services", "secrets": "secrets",
                 "configmaps": "configmaps", "persistentvolumeclaims": "persistentvolumeclaims",
                 "replicationcontrollers": "replicationcontrollers",
@@ -38,6 +39,37 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def go_label_selector(sel):
+    """A LabelSelector as Go's %#v prints it in "field is immutable" messages."""
+    sel = sel or {}
+    ml = sel.get("matchLabels")
+    mls = "map[string]string(nil)" if ml is None else "map[string]string{%s}" % ", ".join(
+        '"%s":"%s"' % kv for kv in sorted(ml.items()))
+    me = sel.get("matchExpressions")
+    mes = "[]v1.LabelSelectorRequirement(nil)" if me is None else \
+        "[]v1.LabelSelectorRequirement{%s}" % ", ".join(
+            'v1.LabelSelectorRequirement{Key:"%s", Operator:"%s", Values:[]string{%s}}'
+            % (r.get("key"), r.get("operator"),
+               ", ".join('"%s"' % v for v in r.get("values") or [])) for r in me)
+    return "v1.LabelSelector{MatchLabels:%s, MatchExpressions:%s}" % (mls, mes)
+
+
+def selector_string(sel):
+    """metav1.FormatLabelSelector: "app=web,tier in (a,b)"."""
+    sel = sel or {}
+    parts = ["%s=%s" % kv for kv in sorted((sel.get("matchLabels") or {}).items())]
+    for r in sel.get("matchExpressions") or []:
+        op = r.get("operator")
+        if op in ("In", "NotIn"):
+            parts.append("%s %s (%s)" % (r.get("key"), op.lower(),
+                                         ",".join(r.get("values") or [])))
+        elif op == "Exists":
+            parts.append(r.get("key"))
+        elif op == "DoesNotExist":
+            parts.append("!" + r.get("key"))
+    return ",".join(parts)
+
+
 def body_spec(obj):
     return {k: v for k, v in obj.items()
             if k not in ("metadata", "status", "apiVersion", "kind")}
@@ -45,6 +77,7 @@ def body_spec(obj):
 
 class Cluster:
     def __init__(self, registry, store, node_name="sim-node-1", volumes=None):
+        self.default_storage_class = DEFAULT_STORAGE_CLASS   # None: no class at start
         self.reg = registry
         self.store = store
         self.node_name = node_name
@@ -55,9 +88,17 @@ class Cluster:
         self.next_pod_ip = 2
 
     # ---- boot -------------------------------------------------------------------------
-    def bootstrap(self):
-        """Objects a fresh cluster holds."""
+    def bootstrap(self, fresh=True):
+        """Objects a fresh cluster holds (fresh: no state was loaded)."""
         with self.store.lock:
+            scres = self.reg.get("storage.k8s.io", "storageclasses")
+            if fresh and self.default_storage_class and \
+                    not self.store.get(scres.key, "", self.default_storage_class):
+                self.create(scres, None, {
+                    "metadata": {"name": self.default_storage_class, "annotations": {
+                        "storageclass.kubernetes.io/is-default-class": "true"}},
+                    "provisioner": "csi.lifeboat.io", "reclaimPolicy": "Delete",
+                    "volumeBindingMode": "Immediate", "allowVolumeExpansion": True})
             for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
                 if not self.store.get(("", "namespaces"), "", ns):
                     self.create(self.reg.get("", "namespaces"), None,
@@ -150,7 +191,11 @@ class Cluster:
         """Returns (items, list_rv, continue_token, remaining)."""
         lsel = parse_label_selector(query.get("labelSelector", ""))
         fsel = parse_field_selector(query.get("fieldSelector", ""))
-        limit = int(query.get("limit") or 0)
+        check_field_labels(res, fsel)
+        try:
+            limit = int(query.get("limit") or 0)
+        except ValueError:
+            raise E.bad_request("invalid limit %r" % query.get("limit"))
         cont = query.get("continue") or ""
         fns, fname = field_namespace_name(fsel)
         after = None
@@ -287,14 +332,43 @@ class Cluster:
             o["status"] = self._crd_status(o, None)
         elif key == ("snapshot.storage.k8s.io", "volumesnapshots"):
             o["status"] = {"readyToUse": False}
+        elif key == ("storage.k8s.io", "storageclasses"):
+            o.setdefault("reclaimPolicy", "Delete")
+            o.setdefault("volumeBindingMode", "Immediate")
+        elif key == ("", "secrets"):
+            self._admit_secret(res, o)
         if res.key == ("", "services") and "status" not in o:
             o["status"] = {"loadBalancer": {}}
 
     def _default_class(self, key, annotation):
+        """The default class; with several, the newest (then the first by name), as
+        kube-apiserver 1.26+ chooses."""
+        best = None
         for sc in self.store.objs.get(key, {}).values():
-            if (sc["metadata"].get("annotations") or {}).get(annotation) == "true":
-                return sc["metadata"]["name"]
-        return None
+            md = sc["metadata"]
+            if (md.get("annotations") or {}).get(annotation) == "true":
+                k = (md.get("creationTimestamp") or "", [-ord(c) for c in md["name"]])
+                if best is None or k > best[0]:
+                    best = (k, md["name"])
+        return best[1] if best else None
+
+    def _admit_secret(self, res, o):
+        """stringData merges into data (base64); data must be base64; type defaults."""
+        name = o["metadata"]["name"]
+        o.setdefault("type", "Opaque")
+        data = o.get("data") or {}
+        for k, v in data.items():
+            try:
+                base64.b64decode(v or "", validate=True)
+            except (ValueError, TypeError):
+                raise E.bad_request("Secret in version \"v1\" cannot be handled as a Secret: "
+                                    "illegal base64 data at input byte 0")
+        sd = o.pop("stringData", None)
+        if sd:
+            data = dict(data)
+            for k, v in sd.items():
+                data[k] = base64.b64encode(str(v).encode()).decode()
+            o["data"] = data
 
     def _check_quota(self, res, ns, name):
         for q in self.store.objs.get(("", "resourcequotas"), {}).values():
@@ -506,6 +580,8 @@ class Cluster:
                      status=has_status, singular=names.get("singular") or names["kind"].lower(),
                      categories=names.get("categories") or [], crd=crd["metadata"]["name"])
         r.storage_version = storage
+        r.printer_columns = {v["name"]: v.get("additionalPrinterColumns")
+                             for v in spec["versions"]}
         self.reg.add(r)
 
     # ---- update / patch ---------------------------------------------------------------
@@ -583,6 +659,15 @@ class Cluster:
                     new["status"] = copy.deepcopy(old["status"])
                 else:
                     new.pop("status", None)
+            if omd.get("deletionTimestamp"):
+                added = sorted(set(md.get("finalizers") or []) -
+                               set(omd.get("finalizers") or []))
+                if added:
+                    raise E.invalid(res, name, [(
+                        "metadata.finalizers", "FieldValueForbidden",
+                        "Forbidden: no new finalizers can be added if the object is being "
+                        "deleted, found new finalizers []string{%s}"
+                        % ", ".join(json.dumps(f) for f in added))])
             if body_spec(new) != body_spec(old) and "generation" in md:
                 md["generation"] = int(md["generation"]) + 1
             self._admit_update(res, old, new)
@@ -603,7 +688,56 @@ class Cluster:
     def _admit_update(self, res, old, new):
         key = res.key
         name = old["metadata"]["name"]
-        if key == ("", "services"):
+        if key in (("", "configmaps"), ("", "secrets")):
+            if key == ("", "secrets"):
+                sd = new.pop("stringData", None)
+                if sd:
+                    new["data"] = dict(new.get("data") or {})
+                    for k, v in sd.items():
+                        new["data"][k] = base64.b64encode(str(v).encode()).decode()
+                new.setdefault("type", old.get("type", "Opaque"))
+                if new.get("type") != old.get("type", "Opaque"):
+                    raise E.invalid(res, name, [("type", "FieldValueInvalid",
+                                                 'Invalid value: "%s": field is immutable'
+                                                 % new.get("type"))])
+            if old.get("immutable"):
+                causes = []
+                if new.get("immutable") is not True:
+                    causes.append(("immutable", "FieldValueForbidden",
+                                   "Forbidden: field is immutable when `immutable` is set"))
+                for f in ("data", "binaryData"):
+                    if (new.get(f) or {}) != (old.get(f) or {}):
+                        causes.append((f, "FieldValueForbidden",
+                                       "Forbidden: field is immutable when `immutable` is set"))
+                if causes:
+                    raise E.invalid(res, name, causes)
+        elif key in (("apps", "deployments"), ("apps", "replicasets"),
+                     ("apps", "statefulsets"), ("apps", "daemonsets")):
+            osel = (old.get("spec") or {}).get("selector")
+            nsel = (new.get("spec") or {}).get("selector")
+            if osel != nsel:
+                raise E.invalid(res, name, [("spec.selector", "FieldValueInvalid",
+                                             "Invalid value: %s: field is immutable"
+                                             % go_label_selector(nsel))])
+        elif key == ("storage.k8s.io", "storageclasses"):
+            causes = []
+            if (new.get("parameters") or {}) != (old.get("parameters") or {}):
+                causes.append(("parameters", "FieldValueForbidden",
+                               "Forbidden: updates to parameters are forbidden."))
+            if new.get("provisioner") != old.get("provisioner"):
+                causes.append(("provisioner", "FieldValueForbidden",
+                               "Forbidden: updates to provisioner are forbidden."))
+            new.setdefault("reclaimPolicy", "Delete")
+            new.setdefault("volumeBindingMode", "Immediate")
+            if new.get("reclaimPolicy") != old.get("reclaimPolicy", "Delete"):
+                causes.append(("reclaimPolicy", "FieldValueForbidden",
+                               "Forbidden: updates to reclaimPolicy are forbidden."))
+            if new.get("volumeBindingMode") != old.get("volumeBindingMode", "Immediate"):
+                causes.append(("volumeBindingMode", "FieldValueForbidden",
+                               "Forbidden: field is immutable"))
+            if causes:
+                raise E.invalid(res, name, causes)
+        elif key == ("", "services"):
             self._admit_service(res, new, old)
         elif key == ("", "persistentvolumeclaims"):
             os_, ns_ = dict(old.get("spec") or {}), dict(new.get("spec") or {})
@@ -652,6 +786,61 @@ class Cluster:
                 if k in (old.get("spec") or {}):
                     new.setdefault("spec", {}).setdefault(k, old["spec"][k])
 
+    # ---- scale subresource (autoscaling/v1 Scale) ---------------------------------------
+    def scale_of(self, res, obj):
+        spec = obj.get("spec") or {}
+        st = obj.get("status") or {}
+        sel = spec.get("selector") or {}
+        md = obj["metadata"]
+        return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+                "metadata": {k: md[k] for k in ("name", "namespace", "uid", "resourceVersion",
+                                                "creationTimestamp") if k in md},
+                "spec": {"replicas": spec.get("replicas", 1)},
+                "status": {"replicas": st.get("replicas", 0),
+                           "selector": selector_string(sel) if isinstance(sel, dict) and
+                           ("matchLabels" in sel or "matchExpressions" in sel) else
+                           ",".join("%s=%s" % kv for kv in sorted(sel.items()))}}
+
+    def update_scale(self, res, ns, name, body, ctype=None, dry_run=False):
+        """PUT (ctype None) or PATCH of /scale: only spec.replicas reaches the object."""
+        with self.store.lock:
+            old = self.get(res, ns, name)
+            cur = self.scale_of(res, old)
+            if ctype is None:
+                sc = body
+            elif ctype == "application/json-patch+json":
+                sc = json_patch(cur, body)
+            elif ctype in ("application/merge-patch+json",
+                           "application/strategic-merge-patch+json"):
+                if not isinstance(body, dict):
+                    raise E.bad_request("patch must be a JSON object")
+                sc = merge_patch(cur, body)
+            else:
+                raise E.unsupported_media(ctype)
+            if not isinstance(sc, dict):
+                raise E.bad_request("the body of the request was not a JSON object")
+            if sc.get("kind") not in (None, "Scale"):
+                raise E.bad_request("the kind in the data (%s) does not match the expected "
+                                    "kind (Scale)" % sc.get("kind"))
+            md = sc.get("metadata") or {}
+            if md.get("name") and md["name"] != name:
+                raise E.bad_request("the name of the object (%s) does not match the name on "
+                                    "the URL (%s)" % (md["name"], name))
+            rv = md.get("resourceVersion")
+            if rv and rv != old["metadata"]["resourceVersion"]:
+                raise E.conflict(res, name)
+            n = (sc.get("spec") or {}).get("replicas", 0)
+            scale_res = type("ScaleRes", (), {"kind": "Scale", "group": "autoscaling",
+                                              "plural": res.plural})
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise E.invalid(scale_res, name, [(
+                    "spec.replicas", "FieldValueInvalid",
+                    "Invalid value: %s: must be greater than or equal to 0" % json.dumps(n))])
+            new = copy.deepcopy(old)
+            new.setdefault("spec", {})["replicas"] = n
+            o = self._replace(res, old, new, None, dry_run)
+            return self.scale_of(res, o)
+
     def _set_status(self, res, ns, name, status):
         """Controller write: replace status without admission."""
         old = self.store.get(res.key, ns or "", name)
@@ -685,6 +874,14 @@ class Cluster:
                 raise E.conflict(res, name)
             if dry_run:
                 return old
+            policy = (opts or {}).get("propagationPolicy")
+            if (opts or {}).get("orphanDependents") in (True, "true"):
+                policy = "Orphan"
+            if policy not in (None, "", "Orphan", "Background", "Foreground"):
+                raise E.invalid(res, name, [(
+                    "propagationPolicy", "FieldValueNotSupported",
+                    'Unsupported value: "%s": supported values: "Foreground", "Background", '
+                    '"Orphan", "nil"' % policy)])
             if old["metadata"].get("finalizers"):
                 if old["metadata"].get("deletionTimestamp"):
                     return old
@@ -693,15 +890,17 @@ class Cluster:
                 new["metadata"]["deletionTimestamp"] = now()
                 new["metadata"]["deletionGracePeriodSeconds"] = 0
                 return self.store.put(res.key, new, "MODIFIED")
-            return self._delete_now(res, ns, name)
+            return self._delete_now(res, ns, name, policy)
 
-    def _delete_now(self, res, ns, name):
+    def _delete_now(self, res, ns, name, policy=None):
         ns = ns if res.namespaced else ""
         old = self.store.get(res.key, ns, name)
         if res.key == ("", "namespaces"):
             self._drain_namespace(name)
+        if policy == "Foreground" and old is not None:
+            self._collect_dependents(old, policy)      # dependents go first
         gone = self.store.remove(res.key, ns, name)
-        self._after_delete(res, old)
+        self._after_delete(res, old, policy)
         if res.key == ("", "namespaces") and gone is not None:
             gone = dict(gone)
             gone["metadata"] = dict(gone["metadata"])
@@ -719,12 +918,15 @@ class Cluster:
                 self.store.remove(r.key, ons, name)
                 self._after_delete(r, old)
 
-    def delete_collection(self, res, ns, query):
+    def delete_collection(self, res, ns, query, opts=None):
         items, _rv, _t, _r = self.list(res, ns, {k: v for k, v in query.items()
                                                  if k in ("labelSelector", "fieldSelector")})
         out = []
         for o in items:
-            g = self.delete(res, o["metadata"].get("namespace"), o["metadata"]["name"])
+            if self.store.get(res.key, o["metadata"].get("namespace") or "",
+                              o["metadata"]["name"]) is None:
+                continue        # collected with an earlier owner
+            g = self.delete(res, o["metadata"].get("namespace"), o["metadata"]["name"], opts)
             if g is not None:
                 out.append(g)
         return out
@@ -732,6 +934,12 @@ class Cluster:
     # ---- controllers ------------------------------------------------------------------
     def _after_write(self, res, old, new):
         key = res.key
+        refs = new["metadata"].get("ownerReferences")
+        if refs and refs != ((old or {}).get("metadata") or {}).get("ownerReferences"):
+            self._collect_if_dangling(res, new)
+            if self.store.get(key, new["metadata"].get("namespace") or "",
+                              new["metadata"]["name"]) is None:
+                return
         if key == ("", "namespaces") and old is None:
             ns = new["metadata"]["name"]
             if not self.store.get(("", "serviceaccounts"), ns, "default"):
@@ -754,9 +962,74 @@ class Cluster:
         if self.volumes is not None:
             self.volumes.after_write(res, old, new)
 
-    def _after_delete(self, res, old):
+    # ---- garbage collector (ownerReferences), run synchronously ------------------------
+    def _owner_res(self, ref):
+        av = ref.get("apiVersion") or ""
+        group = av.rpartition("/")[0]
+        for r in self.reg.by_key.values():
+            if r.group == group and r.kind == ref.get("kind"):
+                return r
+        return None
+
+    def _owner_alive(self, dep_ns, ref):
+        """True / False, or None when the owner's kind is unknown (left alone, as the
+        garbage collector does with unresolvable owners)."""
+        r = self._owner_res(ref)
+        if r is None:
+            return None
+        if r.namespaced and not dep_ns:
+            return False            # a cluster-scoped dependent's owner must be too
+        o = self.store.get(r.key, dep_ns if r.namespaced else "", ref.get("name"))
+        return o is not None and o["metadata"].get("uid") == ref.get("uid")
+
+    def _collect_dependents(self, owner, policy=None):
+        uid = owner["metadata"].get("uid")
+        for key, dns, dname in sorted(self.store.dependents.get(uid, ())):
+            d = self.store.get(key, dns, dname)
+            r = self.reg.get(*key)
+            if d is None or r is None:
+                continue
+            refs = d["metadata"].get("ownerReferences") or []
+            rest = [x for x in refs if x.get("uid") != uid]
+            if policy == "Orphan" or any(self._owner_alive(dns, x) is not False
+                                         for x in rest):
+                self._set_owner_refs(r, d, rest)
+            elif not d["metadata"].get("deletionTimestamp") or \
+                    not d["metadata"].get("finalizers"):
+                self.delete(r, dns or None, dname,
+                            {"propagationPolicy": policy if policy == "Foreground"
+                             else "Background"})
+
+    def _set_owner_refs(self, res, obj, refs):
+        new = dict(obj)
+        new["metadata"] = dict(obj["metadata"])
+        if refs:
+            new["metadata"]["ownerReferences"] = refs
+        else:
+            new["metadata"].pop("ownerReferences", None)
+        return self.store.put(res.key, new, "MODIFIED")
+
+    def _collect_if_dangling(self, res, obj):
+        """An object whose owners are all gone is deleted (dangling owners are dropped
+        when another owner lives), as the garbage collector would soon after."""
+        refs = obj["metadata"].get("ownerReferences") or []
+        if not refs or obj["metadata"].get("deletionTimestamp"):
+            return
+        ns = obj["metadata"].get("namespace") or ""
+        alive = [self._owner_alive(ns, x) for x in refs]
+        if False not in alive:
+            return
+        if all(a is False for a in alive):
+            self.delete(res, ns or None, obj["metadata"]["name"],
+                        {"propagationPolicy": "Background"})
+        else:
+            self._set_owner_refs(res, obj, [x for x, a in zip(refs, alive) if a is not False])
+
+    def _after_delete(self, res, old, policy=None):
         if old is None:
             return
+        if self.store.dependents.get(old["metadata"].get("uid")):
+            self._collect_dependents(old, policy)
         key = res.key
         if key == ("", "services"):
             self._free_service(old)

@@ -11,7 +11,8 @@ class Resource:
     """One resource (group + plural), served under one or more versions."""
 
     def __init__(self, group, versions, plural, kind, namespaced=True, short=(),
-                 status=False, singular=None, categories=(), crd=None, scale=False):
+                 status=False, singular=None, categories=(), crd=None, scale=False,
+                 verbs=None):
         self.group = group
         self.versions = list(versions)
         self.plural = plural
@@ -23,6 +24,8 @@ class Resource:
         self.singular = singular or kind.lower()
         self.categories = list(categories)
         self.crd = crd          # name of the owning CRD, None for built-ins
+        self.verbs = list(verbs or ALL_VERBS)
+        self.printer_columns = {}   # version -> CRD additionalPrinterColumns
         self.storage_version = self.versions[0]
 
     @property
@@ -130,6 +133,15 @@ def builtin_resources(group_versions):
         R("storage.k8s.io", ["v1"], "csidrivers", "CSIDriver", False),
         R("storage.k8s.io", ["v1"], "volumeattachments", "VolumeAttachment", False,
           status=True),
+        # authorization reviews: create only, answered (allowed) and never stored
+        R("authorization.k8s.io", ["v1"], "selfsubjectaccessreviews",
+          "SelfSubjectAccessReview", False, verbs=["create"]),
+        R("authorization.k8s.io", ["v1"], "selfsubjectrulesreviews",
+          "SelfSubjectRulesReview", False, verbs=["create"]),
+        R("authorization.k8s.io", ["v1"], "subjectaccessreviews", "SubjectAccessReview",
+          False, verbs=["create"]),
+        R("authorization.k8s.io", ["v1"], "localsubjectaccessreviews",
+          "LocalSubjectAccessReview", True, verbs=["create"]),
         R("scheduling.k8s.io", ["v1"], "priorityclasses", "PriorityClass", False, ["pc"]),
         R("coordination.k8s.io", ["v1"], "leases", "Lease", True),
         R("discovery.k8s.io", ["v1"], "endpointslices", "EndpointSlice", True),
@@ -225,7 +237,7 @@ class Registry:
         items = []
         for r in sorted(rs, key=lambda r: r.plural):
             e = {"name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
-                 "kind": r.kind, "verbs": list(ALL_VERBS)}
+                 "kind": r.kind, "verbs": list(r.verbs)}
             if r.short:
                 e["shortNames"] = list(r.short)
             if r.categories:
@@ -235,6 +247,10 @@ class Registry:
                 items.append({"name": r.plural + "/status", "singularName": "",
                               "namespaced": r.namespaced, "kind": r.kind,
                               "verbs": list(SUB_VERBS)})
+            if r.scale:
+                items.append({"name": r.plural + "/scale", "singularName": "",
+                              "namespaced": r.namespaced, "group": "autoscaling",
+                              "version": "v1", "kind": "Scale", "verbs": list(SUB_VERBS)})
         return {"kind": "APIResourceList", "apiVersion": "v1",
                 "groupVersion": version if not group else "%s/%s" % (group, version),
                 "resources": items}

@@ -63,7 +63,7 @@ def invalid(res, name, causes):
         text = msgs[0]
     else:
         text = "[" + ", ".join(msgs) + "]"
-    kind_name = res.kind
+    kind_name = res.kind + ("." + res.group if res.group else "")   # a GroupKind
     d = _details(res, name)
     d["kind"] = res.kind
     d["causes"] = [{"reason": r, "message": m, "field": f} for f, r, m in causes]

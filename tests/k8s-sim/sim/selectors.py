@@ -107,7 +107,7 @@ def _field(obj, path):
 
 def fields_match(reqs, obj):
     for key, op, val in reqs:
-        got = _field(obj, key)
+        got = _field(obj, FIELD_PATHS.get(key, key)) or FIELD_DEFAULTS.get(key, "")
         if op == "=" and got != val:
             return False
         if op == "!=" and got == val:
@@ -124,3 +124,49 @@ def field_namespace_name(reqs):
         elif op == "=" and key == "metadata.name":
             name = val
     return ns, name
+
+
+# Field labels kube-apiserver 1.27 converts per kind (pkg/apis/*/v1/conversion.go); kinds
+# without their own list accept only metadata.name and metadata.namespace.
+_META = {"metadata.name", "metadata.namespace"}
+FIELD_LABELS = {
+    ("", "pods"): _META | {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+                           "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+                           "status.podIP", "status.podIPs", "status.nominatedNodeName"},
+    ("", "nodes"): {"metadata.name", "spec.unschedulable"},
+    ("", "namespaces"): {"metadata.name", "status.phase"},
+    ("", "secrets"): _META | {"type"},
+    ("", "replicationcontrollers"): _META | {"status.replicas"},
+    ("", "events"): _META | {"involvedObject.kind", "involvedObject.namespace",
+                             "involvedObject.name", "involvedObject.uid",
+                             "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                             "involvedObject.fieldPath", "reason", "reportingComponent",
+                             "source", "type"},
+    ("apps", "replicasets"): _META | {"status.replicas"},
+    ("batch", "jobs"): _META | {"status.successful"},
+    ("certificates.k8s.io", "certificatesigningrequests"): _META | {"spec.signerName"},
+}
+# field label -> object path where they differ, and values of unset booleans
+FIELD_PATHS = {"source": "source.component"}
+FIELD_DEFAULTS = {"spec.hostNetwork": "false", "spec.unschedulable": "false"}
+# groups whose kinds are CustomResourceDefinitions in real clusters
+CRD_GROUPS = {"snapshot.storage.k8s.io", "example.lifeboat.io"}
+
+
+def check_field_labels(res, reqs):
+    """400 BadRequest for a field selector on a field the kind does not support."""
+    if not reqs:
+        return
+    if res.crd or res.group in CRD_GROUPS:
+        ok = {"metadata.name"} | ({"metadata.namespace"} if res.namespaced else set())
+        own = True
+    else:
+        ok = FIELD_LABELS.get(res.key)
+        own = ok is not None
+        ok = ok or _META
+    for key, _op, _val in reqs:
+        if key not in ok:
+            if own:
+                raise bad_request("field label not supported: %s" % key)
+            raise bad_request('"%s" is not a known field selector: only "metadata.name", '
+                              '"metadata.namespace"' % key)

@@ -15,6 +15,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import errors as E
+from . import tables
 from .api import Cluster
 from .catalog import Registry
 from .store import Store, start_saver
@@ -42,56 +43,6 @@ def dumps(o):
     return json.dumps(o, separators=(",", ":")).encode()
 
 
-def age(ts):
-    try:
-        t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(
-            tzinfo=datetime.timezone.utc)
-    except (TypeError, ValueError):
-        return "<unknown>"
-    s = int((datetime.datetime.now(datetime.timezone.utc) - t).total_seconds())
-    if s < 120:
-        return "%ds" % max(s, 0)
-    if s < 3 * 3600:
-        return "%dm" % (s // 60)
-    if s < 48 * 3600:
-        return "%dh" % (s // 3600)
-    return "%dd" % (s // 86400)
-
-
-def table_columns(res):
-    cols = [("Name", "string", "name")]
-    if res.key == ("", "pods"):
-        cols += [("Ready", "string", ""), ("Status", "string", ""), ("Restarts", "integer", "")]
-    elif res.key in (("", "namespaces"), ("", "persistentvolumeclaims"),
-                     ("", "persistentvolumes")):
-        cols += [("Status", "string", "")]
-    elif res.key == ("", "services"):
-        cols += [("Type", "string", ""), ("Cluster-IP", "string", ""), ("Ports", "string", "")]
-    cols += [("Age", "string", "date")]
-    return cols
-
-
-def table_cells(res, o):
-    md = o["metadata"]
-    cells = [md["name"]]
-    st = o.get("status") or {}
-    if res.key == ("", "pods"):
-        cs = st.get("containerStatuses") or []
-        cells += ["%d/%d" % (sum(1 for c in cs if c.get("ready")), len(cs)),
-                  st.get("phase", ""), 0]
-    elif res.key in (("", "namespaces"), ("", "persistentvolumeclaims"),
-                     ("", "persistentvolumes")):
-        cells += [st.get("phase", "")]
-    elif res.key == ("", "services"):
-        spec = o.get("spec") or {}
-        ports = ",".join("%s%s/%s" % (p.get("port"), ":%s" % p["nodePort"]
-                                       if p.get("nodePort") else "", p.get("protocol", "TCP"))
-                         for p in spec.get("ports") or [])
-        cells += [spec.get("type", ""), spec.get("clusterIP", ""), ports or "<none>"]
-    cells.append(age(md.get("creationTimestamp")))
-    return cells
-
-
 class Sim:
     def __init__(self, args):
         self.args = args
@@ -109,10 +60,16 @@ class Sim:
         self.cluster = Cluster(self.registry, self.store, args.node_name, self.volumes)
         self.volumes.attach(self.cluster)
         self.state_file = os.path.join(args.state_dir, "state.json") if args.state_dir else None
+        if args.no_default_storage_class:
+            self.cluster.default_storage_class = None
+        elif args.default_storage_class:
+            self.cluster.default_storage_class = args.default_storage_class
+        fresh = True
         if self.state_file and os.path.exists(self.state_file):
             self.store.load(self.state_file)
             self.cluster.after_load()
-        self.cluster.bootstrap()
+            fresh = False
+        self.cluster.bootstrap(fresh)
         self.tokens = set(args.token or [])
         if args.token_file:
             with open(args.token_file) as f:
@@ -362,7 +319,7 @@ class Handler(BaseHTTPRequestHandler):
                 name = rest2[0]
             if len(rest2) == 2:
                 sub = rest2[1]
-                if sub != "status" or not res.status:
+                if not ((sub == "status" and res.status) or (sub == "scale" and res.scale)):
                     raise E.path_not_found()
             if res.namespaced and name is not None and ns is None:
                 raise E.path_not_found()
@@ -370,6 +327,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise E.path_not_found()
         dry = query.get("dryRun") == "All"
         c = sim.cluster
+        if res.verbs == ["create"]:
+            return self._review(res, m, ns, name, body)
+        if sub == "scale":
+            return self._scale(res, m, ns, name, query, body, dry)
         if name is None:
             if m == "GET":
                 if (query.get("watch") or "").lower() in ("true", "1", "t"):
@@ -382,8 +343,10 @@ class Handler(BaseHTTPRequestHandler):
                 o = c.create(res, ns, obj, version, dry_run=dry)
                 return self._send(201, c.out(res, o, version))
             if m == "DELETE":
+                opts = self._json(body) if body.strip() else {}
                 with sim.store.lock:
-                    items = c.delete_collection(res, ns, query)
+                    items = c.delete_collection(res, ns, query,
+                                                self._delete_opts(opts, query))
                 return self._send(200, self._list_doc(res, version, items, str(sim.store.rv),
                                                       "", None))
             raise E.method_not_allowed()
@@ -405,8 +368,56 @@ class Handler(BaseHTTPRequestHandler):
             if sub:
                 raise E.method_not_allowed()
             opts = self._json(body) if body.strip() else {}
+            opts = self._delete_opts(opts, query)
+            if (opts.get("dryRun") or []) == ["All"]:
+                dry = True
             o = c.delete(res, ns, name, opts, dry_run=dry)
             return self._send(200, c.out(res, o, version))
+        raise E.method_not_allowed()
+
+    def _delete_opts(self, opts, query):
+        opts = dict(opts or {}) if isinstance(opts, dict) else {}
+        if query.get("propagationPolicy"):
+            opts["propagationPolicy"] = query["propagationPolicy"]
+        if query.get("orphanDependents"):
+            opts["orphanDependents"] = query["orphanDependents"] == "true"
+        return opts
+
+    def _review(self, res, m, ns, name, body):
+        """authorization.k8s.io reviews: no RBAC here, an authenticated caller may do
+        anything. Answered (201), never stored."""
+        if m != "POST" or name is not None:
+            raise E.method_not_allowed()
+        if res.namespaced and ns is None:
+            raise E.path_not_found()
+        obj = self._json(body)
+        if not isinstance(obj, dict):
+            raise E.bad_request("the body of the request was not a JSON object")
+        out = {"kind": res.kind, "apiVersion": res.gv("v1"),
+               "metadata": dict(obj.get("metadata") or {}, creationTimestamp=None),
+               "spec": obj.get("spec") or {}}
+        if res.kind == "SelfSubjectRulesReview":
+            out["status"] = {"resourceRules": [{"verbs": ["*"], "apiGroups": ["*"],
+                                                "resources": ["*"]}],
+                             "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+                             "incomplete": False}
+        else:
+            out["status"] = {"allowed": True, "reason": "k8s-sim authorizes every "
+                             "authenticated request"}
+        return self._send(201, out)
+
+    def _scale(self, res, m, ns, name, query, body, dry):
+        c = self.sim.cluster
+        if m == "GET":
+            with self.sim.store.lock:
+                return self._send(200, c.scale_of(res, c.get(res, ns, name)))
+        if m == "PUT":
+            return self._send(200, c.update_scale(res, ns, name, self._json(body),
+                                                  dry_run=dry))
+        if m == "PATCH":
+            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+            return self._send(200, c.update_scale(res, ns, name, self._json(body), ctype,
+                                                  dry_run=dry))
         raise E.method_not_allowed()
 
     def _json(self, body):
@@ -444,24 +455,13 @@ class Handler(BaseHTTPRequestHandler):
         return {"apiVersion": gv, "kind": res.list_kind(), "metadata": md, "items": out}
 
     def _table(self, res, version, items, rv, token, query, remaining=None):
-        full = query.get("includeObject") == "Object"
-        rows = []
-        for o in items:
-            if full:
-                obj = self.sim.cluster.out(res, o, version)
-            else:
-                obj = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                       "metadata": o["metadata"]}
-            rows.append({"cells": table_cells(res, o), "object": obj})
         md = {"resourceVersion": rv}
         if token:
             md["continue"] = token
         if remaining is not None:
             md["remainingItemCount"] = remaining
-        return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": md,
-                "columnDefinitions": [{"name": n, "type": t, "format": f, "description": "",
-                                       "priority": 0} for n, t, f in table_columns(res)],
-                "rows": rows}
+        return tables.table(res, version, items, md, query.get("includeObject", "Metadata"),
+                            lambda o: self.sim.cluster.out(res, o, version))
 
     def _list(self, res, version, ns, query):
         items, rv, token, remaining = self.sim.cluster.list(res, ns, query)
@@ -471,12 +471,26 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, self._list_doc(res, version, items, str(rv), token, remaining))
 
     def _watch(self, res, version, ns, query):
-        from .selectors import (fields_match, labels_match, parse_field_selector,
-                                parse_label_selector)
+        from .selectors import (check_field_labels, fields_match, labels_match,
+                                parse_field_selector, parse_label_selector)
         store = self.sim.store
         c = self.sim.cluster
         lsel = parse_label_selector(query.get("labelSelector", ""))
         fsel = parse_field_selector(query.get("fieldSelector", ""))
+        check_field_labels(res, fsel)
+        as_table = self._wants_table()
+        include = query.get("includeObject", "Metadata")
+
+        def matches(o):
+            if o is None:
+                return False
+            if ns is not None and o["metadata"].get("namespace") != ns:
+                return False
+            if lsel and not labels_match(lsel, o["metadata"].get("labels")):
+                return False
+            if fsel and not fields_match(fsel, o):
+                return False
+            return True
         timeout = float(query.get("timeoutSeconds") or 1800)
         deadline = time.monotonic() + timeout
         rvq = query.get("resourceVersion") or ""
@@ -504,16 +518,27 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
 
-        def emit(evtype, obj):
+        columns_sent = []
+
+        def emit(evtype, o):
+            if as_table:
+                # as kube-apiserver: one Table per event, column definitions only in the
+                # first (kubectl reuses them and prints the header once)
+                obj = tables.table(res, version, [o], {"resourceVersion": o["metadata"][
+                    "resourceVersion"]}, include, lambda x: c.out(res, x, version),
+                    with_columns=not columns_sent)
+                columns_sent.append(True)
+            else:
+                obj = c.out(res, o, version)
             chunk(dumps({"type": evtype, "object": obj}) + b"\n")
 
         try:
             if initial is None:
-                emit("ERROR", expired)
+                chunk(dumps({"type": "ERROR", "object": expired}) + b"\n")
                 chunk(b"")
                 return
             for o in initial:
-                emit("ADDED", c.out(res, o, version))
+                emit("ADDED", o)
             while True:
                 batch = []
                 with store.cond:
@@ -531,16 +556,23 @@ class Handler(BaseHTTPRequestHandler):
                         store.cond.wait(min(left, 5.0))
                 if not batch:
                     break
-                for _rv, key, evtype, o in batch:
+                for _rv, key, evtype, o, prev in batch:
                     if key != res.key:
                         continue
-                    if ns is not None and o["metadata"].get("namespace") != ns:
+                    now_in = matches(o)
+                    if not (lsel or fsel):
+                        if now_in:
+                            emit(evtype, o)
                         continue
-                    if lsel and not labels_match(lsel, o["metadata"].get("labels")):
-                        continue
-                    if fsel and not fields_match(fsel, o):
-                        continue
-                    emit(evtype, c.out(res, o, version))
+                    # with selectors, an object entering is ADDED and one leaving DELETED
+                    was_in = matches(prev)
+                    if evtype == "DELETED":
+                        if was_in:
+                            emit("DELETED", o)
+                    elif now_in:
+                        emit(evtype if was_in or evtype == "ADDED" else "ADDED", o)
+                    elif was_in:
+                        emit("DELETED", o)
             chunk(b"")
         except (BrokenPipeError, ConnectionResetError, OSError):
             self.close_connection = True
@@ -577,6 +609,10 @@ def main(argv=None):
     ap.add_argument("--port-file", help="write {\"http\":N,\"https\":M} here once listening")
     ap.add_argument("--seed", action="append", metavar="RESOURCE/NAMESPACE=COUNT")
     ap.add_argument("--log")
+    ap.add_argument("--no-default-storage-class", action="store_true",
+                    help="start without the default StorageClass \"standard\"")
+    ap.add_argument("--default-storage-class", metavar="NAME",
+                    help="name of the default StorageClass made at start (default: standard)")
     args = ap.parse_args(argv)
     sim = Sim(args)
     servers = {}

@@ -17,7 +17,8 @@ class Store:
         self.rv = 1000
         self.objs = {}            # (group, plural) -> {(ns, name): obj}
         self._sorted = {}         # (group, plural) -> sorted list of (ns, name)
-        self.events = []          # (rv, key, type, obj)
+        self.events = []          # (rv, key, type, obj, previous obj or None)
+        self.dependents = {}      # owner uid -> {(key, ns, name)} (ownerReferences index)
         self.events_base_rv = self.rv
         self.dirty = False
 
@@ -44,10 +45,12 @@ class Store:
             obj["metadata"] = md
             k = (md.get("namespace") or "", md["name"])
             t = self.table(key)
-            if k not in t:
+            prev = t.get(k)
+            if prev is None:
                 self._sorted.pop(key, None)
             t[k] = obj
-            self._event(rv, key, evtype, obj)
+            self._index_owners(key, k, prev, obj)
+            self._event(rv, key, evtype, obj, prev)
             return obj
 
     def remove(self, key, ns, name):
@@ -62,8 +65,27 @@ class Store:
             md["resourceVersion"] = str(rv)
             gone = dict(old)
             gone["metadata"] = md
-            self._event(rv, key, "DELETED", gone)
+            self._index_owners(key, (ns or "", name), old, None)
+            self._event(rv, key, "DELETED", gone, old)
             return gone
+
+    def _index_owners(self, key, k, prev, new):
+        a = [r.get("uid") for r in ((prev or {}).get("metadata") or {}).get("ownerReferences")
+             or [] if isinstance(r, dict)]
+        b = [r.get("uid") for r in ((new or {}).get("metadata") or {}).get("ownerReferences")
+             or [] if isinstance(r, dict)]
+        if not a and not b:
+            return
+        ent = (key, k[0], k[1])
+        for uid in a:
+            s = self.dependents.get(uid)
+            if s is not None:
+                s.discard(ent)
+                if not s:
+                    del self.dependents[uid]
+        for uid in b:
+            if uid:
+                self.dependents.setdefault(uid, set()).add(ent)
 
     def drop_resource(self, key):
         with self.lock:
@@ -73,8 +95,8 @@ class Store:
             self.objs.pop(key, None)
             self._sorted.pop(key, None)
 
-    def _event(self, rv, key, evtype, obj):
-        self.events.append((rv, key, evtype, obj))
+    def _event(self, rv, key, evtype, obj, prev=None):
+        self.events.append((rv, key, evtype, obj, prev))
         if len(self.events) > EVENT_LOG_MAX:
             cut = len(self.events) - EVENT_LOG_MAX // 2
             self.events_base_rv = self.events[cut - 1][0]
@@ -137,7 +159,9 @@ class Store:
                 t = self.table((g, p))
                 for o in items:
                     md = o["metadata"]
-                    t[(md.get("namespace") or "", md["name"])] = o
+                    k = (md.get("namespace") or "", md["name"])
+                    t[k] = o
+                    self._index_owners((g, p), k, None, o)
             self._sorted.clear()
 
 
