@@ -9,14 +9,10 @@
 #include "util/time.h"
 
 const lb_kube_gvr lb_csi_gvr_snapshots = {"snapshot.storage.k8s.io", "v1", "volumesnapshots", 1};
-const lb_kube_gvr lb_csi_gvr_contents = {"snapshot.storage.k8s.io",
-					 "v1",
-					 "volumesnapshotcontents",
-					 0};
-const lb_kube_gvr lb_csi_gvr_classes = {"snapshot.storage.k8s.io",
-					"v1",
-					"volumesnapshotclasses",
-					0};
+const lb_kube_gvr lb_csi_gvr_contents = {"snapshot.storage.k8s.io", "v1", "volumesnapshotcontents",
+                                         0};
+const lb_kube_gvr lb_csi_gvr_classes = {"snapshot.storage.k8s.io", "v1", "volumesnapshotclasses",
+                                        0};
 
 static const cJSON *
 get(const cJSON *o, const char *a, const char *b)
@@ -35,8 +31,7 @@ gets(const cJSON *o, const char *a, const char *b)
 static const char *
 meta(const cJSON *o, const char *map, const char *key)
 {
-	return cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(get(o, "metadata", map), key));
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(get(o, "metadata", map), key));
 }
 
 const cJSON *
@@ -81,15 +76,16 @@ pause_a_little(void)
 /* Poll @gvr ns/name until status.readyToUse (and @need_field in status, if given). */
 static int
 wait_ready(lb_kube_client *kube,
-	   const lb_kube_gvr *gvr,
-	   const char *ns,
-	   const char *name,
-	   const char *need_field,
-	   int64_t timeout_ms,
-	   cJSON **obj_out)
+           const lb_kube_gvr *gvr,
+           const char *ns,
+           const char *name,
+           const char *need_field,
+           int64_t timeout_ms,
+           cJSON **obj_out)
 {
 	lb_deadline dl = lb_deadline_in(timeout_ms > 0 ? timeout_ms : 600000);
-	const char *what = gvr == &lb_csi_gvr_snapshots ? "VolumeSnapshot" : "VolumeSnapshotContent";
+	const char *what =
+	    gvr == &lb_csi_gvr_snapshots ? "VolumeSnapshot" : "VolumeSnapshotContent";
 	int error;
 
 	for (;;) {
@@ -98,13 +94,8 @@ wait_ready(lb_kube_client *kube,
 		const char *msg;
 
 		if ((error = lb_kube_get(kube, gvr, ns, name, NULL, &o)) < 0)
-			return lb_error_set(error,
-					    "%s %s%s%s: %s",
-					    what,
-					    ns ? ns : "",
-					    ns ? "/" : "",
-					    name,
-					    lb_error_last(error));
+			return lb_error_set(error, "%s %s%s%s: %s", what, ns ? ns : "",
+			                    ns ? "/" : "", name, lb_error_last(error));
 		st = get(o, "status", NULL);
 		if (cJSON_IsTrue(get(st, "readyToUse", NULL)) &&
 		    (!need_field || cJSON_GetObjectItemCaseSensitive(st, need_field))) {
@@ -113,15 +104,11 @@ wait_ready(lb_kube_client *kube,
 		}
 		msg = gets(st, "error", "message");
 		if (lb_deadline_passed(dl)) {
-			error = lb_error_set(LB_ETIMEDOUT,
-					     "%s %s%s%s is not readyToUse after %llds%s%s",
-					     what,
-					     ns ? ns : "",
-					     ns ? "/" : "",
-					     name,
-					     (long long) (timeout_ms > 0 ? timeout_ms : 600000) / 1000,
-					     msg ? ": " : "",
-					     msg ? msg : "");
+			error = lb_error_set(
+			    LB_ETIMEDOUT, "%s %s%s%s is not readyToUse after %llds%s%s", what,
+			    ns ? ns : "", ns ? "/" : "", name,
+			    (long long) (timeout_ms > 0 ? timeout_ms : 600000) / 1000,
+			    msg ? ": " : "", msg ? msg : "");
 			cJSON_Delete(o);
 			return error;
 		}
@@ -132,17 +119,16 @@ wait_ready(lb_kube_client *kube,
 
 int
 lb_csi_snapshot_pvc(lb_kube_client *kube,
-		    const cJSON *pvc,
-		    const cJSON *pv,
-		    const char *backup,
-		    const char *backup_uid,
-		    int64_t timeout_ms,
-		    cJSON **vs_out,
-		    cJSON **vsc_out)
+                    const cJSON *pvc,
+                    const cJSON *pv,
+                    const char *backup,
+                    const char *backup_uid,
+                    int64_t timeout_ms,
+                    cJSON **vs_out,
+                    cJSON **vsc_out)
 {
 	const char *ns = gets(pvc, "metadata", "namespace"), *name = gets(pvc, "metadata", "name");
-	const char *driver = gets(get(pv, "spec", "csi"), "driver", NULL), *cls, *vsname,
-		   *vscname;
+	const char *driver = gets(get(pv, "spec", "csi"), "driver", NULL), *cls, *vsname, *vscname;
 	cJSON *classes = cJSON_CreateArray(), *vs = NULL, *created = NULL, *ready = NULL,
 	      *vsc = NULL, *patch = NULL, *md, *spec;
 	char gen[300];
@@ -150,21 +136,20 @@ lb_csi_snapshot_pvc(lb_kube_client *kube,
 
 	if (!driver) {
 		error = lb_error_set(LB_EINVAL, "PV %s is not a CSI volume",
-				     gets(pv, "metadata", "name"));
+		                     gets(pv, "metadata", "name"));
 		goto done;
 	}
-	if ((error = lb_kube_list(kube, &lb_csi_gvr_classes, NULL, NULL, add_item, classes,
-				  NULL)) < 0) {
+	if ((error = lb_kube_list(kube, &lb_csi_gvr_classes, NULL, NULL, add_item, classes, NULL)) <
+	    0) {
 		lb_error_set(error, "list VolumeSnapshotClasses: %s", lb_error_last(error));
 		goto done;
 	}
 	cls = gets(lb_csi_pick_class(classes, driver), "metadata", "name");
 	if (!cls) {
 		error = lb_error_set(LB_ENOTFOUND,
-				     "no VolumeSnapshotClass for CSI driver %s: label one %s=true "
-				     "or make one the default class",
-				     driver,
-				     LB_CSI_CLASS_LABEL);
+		                     "no VolumeSnapshotClass for CSI driver %s: label one %s=true "
+		                     "or make one the default class",
+		                     driver, LB_CSI_CLASS_LABEL);
 		goto done;
 	}
 	vs = cJSON_CreateObject();
@@ -184,37 +169,36 @@ lb_csi_snapshot_pvc(lb_kube_client *kube,
 	spec = cJSON_AddObjectToObject(vs, "spec");
 	cJSON_AddStringToObject(spec, "volumeSnapshotClassName", cls);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "source"),
-				"persistentVolumeClaimName",
-				name);
+	                        "persistentVolumeClaimName", name);
 	if ((error = lb_kube_create(kube, &lb_csi_gvr_snapshots, ns, vs, &created)) < 0) {
 		lb_error_set(error, "create a VolumeSnapshot of PVC %s/%s: %s", ns, name,
-			     lb_error_last(error));
+		             lb_error_last(error));
 		goto done;
 	}
 	vsname = gets(created, "metadata", "name");
 	if ((error = wait_ready(kube, &lb_csi_gvr_snapshots, ns, vsname,
-				"boundVolumeSnapshotContentName", timeout_ms, &ready)) < 0)
+	                        "boundVolumeSnapshotContentName", timeout_ms, &ready)) < 0)
 		goto cleanup;
 	vscname = gets(ready, "status", "boundVolumeSnapshotContentName");
 	if ((error = wait_ready(kube, &lb_csi_gvr_contents, NULL, vscname, "snapshotHandle",
-				timeout_ms, &vsc)) < 0)
+	                        timeout_ms, &vsc)) < 0)
 		goto cleanup;
 	/* keep the snapshot when the VolumeSnapshot goes (Velero does the same) */
 	patch = cJSON_CreateObject();
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(patch, "spec"), "deletionPolicy",
-				"Retain");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(patch, "spec"), "deletionPolicy", "Retain");
 	{
 		cJSON *patched = NULL;
 
 		if ((error = lb_kube_patch(kube, &lb_csi_gvr_contents, NULL, vscname, NULL,
-					   LB_KUBE_PATCH_MERGE, patch, &patched)) < 0) {
-			lb_error_set(error, "set deletionPolicy Retain on VolumeSnapshotContent %s: %s",
-				     vscname, lb_error_last(error));
+		                           LB_KUBE_PATCH_MERGE, patch, &patched)) < 0) {
+			lb_error_set(error,
+			             "set deletionPolicy Retain on VolumeSnapshotContent %s: %s",
+			             vscname, lb_error_last(error));
 			goto cleanup;
 		}
 		if (!cJSON_GetObjectItemCaseSensitive(patched, "status"))
 			cJSON_AddItemToObject(patched, "status",
-					      cJSON_Duplicate(get(vsc, "status", NULL), 1));
+			                      cJSON_Duplicate(get(vsc, "status", NULL), 1));
 		cJSON_Delete(vsc);
 		vsc = patched;
 	}
@@ -240,31 +224,31 @@ done:
 
 int
 lb_csi_restore_snapshot(lb_kube_client *kube,
-			const cJSON *vs,
-			const cJSON *vsc,
-			const char *dst_ns,
-			const char *restore,
-			int64_t timeout_ms,
-			char *name_out,
-			size_t name_size)
+                        const cJSON *vs,
+                        const cJSON *vsc,
+                        const char *dst_ns,
+                        const char *restore,
+                        int64_t timeout_ms,
+                        char *name_out,
+                        size_t name_size)
 {
 	const char *handle = gets(vsc, "status", "snapshotHandle");
 	const char *driver = gets(vsc, "spec", "driver");
 	const char *cls = gets(vs, "spec", "volumeSnapshotClassName");
 	const char *vsname = gets(vs, "metadata", "name");
-	cJSON *c = NULL, *s = NULL, *created_c = NULL, *created_s = NULL, *ready = NULL, *md,
-	      *spec, *ref;
+	cJSON *c = NULL, *s = NULL, *created_c = NULL, *created_s = NULL, *ready = NULL, *md, *spec,
+	      *ref;
 	char gen[300];
 	int error;
 
 	if (!handle)
 		handle = gets(get(vsc, "spec", "source"), "snapshotHandle", NULL);
 	if (!handle || !driver || !vsname)
-		return lb_error_set(LB_EINVAL,
-				    "the backed-up VolumeSnapshotContent %s has no snapshotHandle or "
-				    "driver",
-				    gets(vsc, "metadata", "name") ? gets(vsc, "metadata", "name")
-								  : "(unnamed)");
+		return lb_error_set(
+		    LB_EINVAL,
+		    "the backed-up VolumeSnapshotContent %s has no snapshotHandle or "
+		    "driver",
+		    gets(vsc, "metadata", "name") ? gets(vsc, "metadata", "name") : "(unnamed)");
 	c = cJSON_CreateObject();
 	cJSON_AddStringToObject(c, "apiVersion", "snapshot.storage.k8s.io/v1");
 	cJSON_AddStringToObject(c, "kind", "VolumeSnapshotContent");
@@ -272,7 +256,7 @@ lb_csi_restore_snapshot(lb_kube_client *kube,
 	snprintf(gen, sizeof(gen), "%.200s-", vsname);
 	cJSON_AddStringToObject(md, "generateName", gen);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "velero.io/restore-name",
-				restore);
+	                        restore);
 	spec = cJSON_AddObjectToObject(c, "spec");
 	cJSON_AddStringToObject(spec, "deletionPolicy", "Retain");
 	cJSON_AddStringToObject(spec, "driver", driver);
@@ -286,7 +270,7 @@ lb_csi_restore_snapshot(lb_kube_client *kube,
 	cJSON_AddStringToObject(ref, "name", vsname);
 	if ((error = lb_kube_create(kube, &lb_csi_gvr_contents, NULL, c, &created_c)) < 0) {
 		lb_error_set(error, "create VolumeSnapshotContent for snapshot %s: %s", handle,
-			     lb_error_last(error));
+		             lb_error_last(error));
 		goto done;
 	}
 	s = cJSON_CreateObject();
@@ -296,13 +280,12 @@ lb_csi_restore_snapshot(lb_kube_client *kube,
 	cJSON_AddStringToObject(md, "name", vsname);
 	cJSON_AddStringToObject(md, "namespace", dst_ns);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "velero.io/restore-name",
-				restore);
+	                        restore);
 	spec = cJSON_AddObjectToObject(s, "spec");
 	if (cls)
 		cJSON_AddStringToObject(spec, "volumeSnapshotClassName", cls);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "source"),
-				"volumeSnapshotContentName",
-				gets(created_c, "metadata", "name"));
+	                        "volumeSnapshotContentName", gets(created_c, "metadata", "name"));
 	error = lb_kube_create(kube, &lb_csi_gvr_snapshots, dst_ns, s, &created_s);
 	if (error == LB_EEXISTS) {
 		/* left by an earlier restore: make a fresh one beside it */
@@ -312,18 +295,19 @@ lb_csi_restore_snapshot(lb_kube_client *kube,
 	}
 	if (error < 0) {
 		lb_error_set(error, "create VolumeSnapshot %s/%s: %s", dst_ns, vsname,
-			     lb_error_last(error));
-		lb_kube_delete(kube, &lb_csi_gvr_contents, NULL, gets(created_c, "metadata", "name"),
-			       NULL, NULL);
+		             lb_error_last(error));
+		lb_kube_delete(kube, &lb_csi_gvr_contents, NULL,
+		               gets(created_c, "metadata", "name"), NULL, NULL);
 		goto done;
 	}
 	if ((error = wait_ready(kube, &lb_csi_gvr_snapshots, dst_ns,
-				gets(created_s, "metadata", "name"), NULL, timeout_ms, &ready)) < 0) {
+	                        gets(created_s, "metadata", "name"), NULL, timeout_ms, &ready)) <
+	    0) {
 		/* not left behind half made (the content is Retain: the snapshot stays) */
-		lb_kube_delete(kube, &lb_csi_gvr_snapshots, dst_ns, gets(created_s, "metadata", "name"),
-			       NULL, NULL);
-		lb_kube_delete(kube, &lb_csi_gvr_contents, NULL, gets(created_c, "metadata", "name"),
-			       NULL, NULL);
+		lb_kube_delete(kube, &lb_csi_gvr_snapshots, dst_ns,
+		               gets(created_s, "metadata", "name"), NULL, NULL);
+		lb_kube_delete(kube, &lb_csi_gvr_contents, NULL,
+		               gets(created_c, "metadata", "name"), NULL, NULL);
 		goto done;
 	}
 	snprintf(name_out, name_size, "%s", gets(created_s, "metadata", "name"));

@@ -28,24 +28,24 @@ const cJSON *lb_csi_pick_class(const cJSON *classes, const char *driver);
  * (@timeout_ms), set its content's deletionPolicy to Retain, keep copies of both, and
  * delete them from the cluster (the snapshot itself stays, as Velero does). */
 int lb_csi_snapshot_pvc(lb_kube_client *kube,
-			const cJSON *pvc,
-			const cJSON *pv,
-			const char *backup,
-			const char *backup_uid,
-			int64_t timeout_ms,
-			cJSON **vs_out,
-			cJSON **vsc_out);
+                        const cJSON *pvc,
+                        const cJSON *pv,
+                        const char *backup,
+                        const char *backup_uid,
+                        int64_t timeout_ms,
+                        cJSON **vs_out,
+                        cJSON **vsc_out);
 
 /* Re-create the backed-up snapshot in @dst_ns: a pre-provisioned VolumeSnapshotContent
  * (spec.source.snapshotHandle, Retain) and a VolumeSnapshot bound to it; wait until
  * readyToUse. @name_out gets the VolumeSnapshot's name. */
 int lb_csi_restore_snapshot(lb_kube_client *kube,
-			    const cJSON *vs,
-			    const cJSON *vsc,
-			    const char *dst_ns,
-			    const char *restore,
-			    int64_t timeout_ms,
-			    char *name_out,
-			    size_t name_size);
+                            const cJSON *vs,
+                            const cJSON *vsc,
+                            const char *dst_ns,
+                            const char *restore,
+                            int64_t timeout_ms,
+                            char *name_out,
+                            size_t name_size);
 
 #endif

@@ -34,9 +34,8 @@ typedef struct bk {
 	const char *cur; /* "ns/pvc" for progress lines */
 } bk;
 
-#define BLOG(b, level, ...)                                                                 \
-	lb_volume__log((b)->in->log, (b)->in->log_mu, "backup", (b)->in->backup, level,      \
-		       __VA_ARGS__)
+#define BLOG(b, level, ...)                                                                        \
+	lb_volume__log((b)->in->log, (b)->in->log_mu, "backup", (b)->in->backup, level, __VA_ARGS__)
 
 static int
 on_progress(void *ctx, const lb_fscopy_progress *p)
@@ -47,11 +46,9 @@ on_progress(void *ctx, const lb_fscopy_progress *p)
 	if (now - b->last_progress_ms < 1000)
 		return 0;
 	b->last_progress_ms = now;
-	lb_log_info("volume data: PVC %s: %lld files, %.1f/%.1f MiB",
-		    b->cur,
-		    (long long) p->files_done,
-		    (double) p->bytes_done / 1048576.0,
-		    p->bytes_total >= 0 ? (double) p->bytes_total / 1048576.0 : 0.0);
+	lb_log_info("volume data: PVC %s: %lld files, %.1f/%.1f MiB", b->cur,
+	            (long long) p->files_done, (double) p->bytes_done / 1048576.0,
+	            p->bytes_total >= 0 ? (double) p->bytes_total / 1048576.0 : 0.0);
 	return 0;
 }
 
@@ -69,7 +66,8 @@ repo_for(bk *b, const char *ns)
 			return lb_error_set(b->password_error, "%s", b->password_msg);
 		if ((error = lb_volume_password(b->o, &b->password)) < 0) {
 			b->password_error = error;
-			snprintf(b->password_msg, sizeof(b->password_msg), "%s", lb_error_last(error));
+			snprintf(b->password_msg, sizeof(b->password_msg), "%s",
+			         lb_error_last(error));
 			return error;
 		}
 	}
@@ -82,8 +80,7 @@ repo_for(bk *b, const char *ns)
 }
 
 static void
-add_tag(cJSON *tags, const char **arr, char store[][300], size_t *n, const char *k,
-	const char *v)
+add_tag(cJSON *tags, const char **arr, char store[][300], size_t *n, const char *k, const char *v)
 {
 	cJSON_AddStringToObject(tags, k, v ? v : "");
 	snprintf(store[*n], 300, "%s=%s", k, v ? v : "");
@@ -133,7 +130,7 @@ fs_one(bk *b, const cJSON *pvc, const cJSON *pv, const lb_volume_location *where
 	cJSON_AddStringToObject(spec, "volume", *where->volume ? where->volume : name);
 	cJSON_AddStringToObject(spec, "backupStorageLocation", lb_location_name(b->in->loc));
 	snprintf(repo_id, sizeof(repo_id), "%s/%s%srestic/%s", lb_location_bucket(b->in->loc),
-		 lb_location_prefix(b->in->loc), *lb_location_prefix(b->in->loc) ? "/" : "", ns);
+	         lb_location_prefix(b->in->loc), *lb_location_prefix(b->in->loc) ? "/" : "", ns);
 	cJSON_AddStringToObject(spec, "repoIdentifier", repo_id);
 	cJSON_AddStringToObject(spec, "uploaderType", "restic");
 	tags = cJSON_AddObjectToObject(spec, "tags");
@@ -194,9 +191,9 @@ fs_one(bk *b, const cJSON *pvc, const cJSON *pv, const lb_volume_location *where
 	if (stats.errors) {
 		cJSON_AddStringToObject(st, "message", "some files could not be read");
 		lb_results_error(b->in->results, ns,
-				 "volume data of PVC %s/%s (fs-copy): %lld files could not be read "
-				 "from %s (snapshot %.8s holds the rest)",
-				 ns, name, (long long) stats.errors, abs, stats.snapshot_id);
+		                 "volume data of PVC %s/%s (fs-copy): %lld files could not be read "
+		                 "from %s (snapshot %.8s holds the rest)",
+		                 ns, name, (long long) stats.errors, abs, stats.snapshot_id);
 	}
 	BLOG(b, "info",
 	     "PVC %s/%s: fs-copy snapshot %.8s of %s (%s%s%s), %lld files, %lld bytes read, %lld "
@@ -213,7 +210,7 @@ fail:
 	lb_time_rfc3339(time(NULL), ts, sizeof(ts));
 	cJSON_AddStringToObject(st, "completionTimestamp", ts);
 	lb_results_error(b->in->results, ns, "volume data of PVC %s/%s (fs-copy): %s", ns, name,
-			 lb_error_last(error));
+	                 lb_error_last(error));
 	BLOG(b, "error", "PVC %s/%s: fs-copy failed: %s", ns, name, lb_error_last(error));
 	cJSON_AddItemToArray(b->pvbs, pvb);
 }
@@ -227,10 +224,10 @@ csi_one(bk *b, const cJSON *pvc, const cJSON *pv)
 	int error;
 
 	error = lb_csi_snapshot_pvc(b->in->kube, pvc, pv, b->in->backup, b->in->backup_uid,
-				    b->o->csi_timeout_ms, &vs, &vsc);
+	                            b->o->csi_timeout_ms, &vs, &vsc);
 	if (error < 0) {
 		lb_results_error(b->in->results, ns, "volume data of PVC %s/%s (CSI snapshot): %s",
-				 ns, name, lb_error_last(error));
+		                 ns, name, lb_error_last(error));
 		BLOG(b, "error", "PVC %s/%s: CSI snapshot failed: %s", ns, name,
 		     lb_error_last(error));
 		return;
@@ -258,29 +255,29 @@ one_pvc(bk *b, const char *ns, const char *name, const cJSON *pods)
 
 	if ((error = lb_kube_get(b->in->kube, &pvcg, ns, name, NULL, &pvc)) < 0) {
 		lb_results_error(b->in->results, ns, "volume data of PVC %s/%s: %s", ns, name,
-				 lb_error_last(error));
+		                 lb_error_last(error));
 		goto done;
 	}
 	phase = lb_volume__str(pvc, "status", "phase");
 	vn = lb_volume__str(pvc, "spec", "volumeName");
 	if (!phase || strcmp(phase, "Bound") != 0 || !vn) {
-		lb_results_warning(b->in->results, ns,
-				   "volume data of PVC %s/%s: not bound (phase %s), no data to back up",
-				   ns, name, phase ? phase : "unknown");
+		lb_results_warning(
+		    b->in->results, ns,
+		    "volume data of PVC %s/%s: not bound (phase %s), no data to back up", ns, name,
+		    phase ? phase : "unknown");
 		goto done;
 	}
 	if ((error = lb_kube_get(b->in->kube, &pvg, NULL, vn, NULL, &pv)) < 0) {
 		lb_results_error(b->in->results, ns, "volume data of PVC %s/%s: PV %s: %s", ns,
-				 name, vn, lb_error_last(error));
+		                 name, vn, lb_error_last(error));
 		goto done;
 	}
 	parr = calloc((size_t) cJSON_GetArraySize(pods) + 1, sizeof(*parr));
-	cJSON_ArrayForEach(p, pods)
-		parr[np++] = p;
+	cJSON_ArrayForEach(p, pods) parr[np++] = p;
 	bits = lb_volume_select(pvc, parr, np, b->o->mode, b->o->default_fs,
-				cJSON_GetObjectItemCaseSensitive(
-					cJSON_GetObjectItemCaseSensitive(pv, "spec"), "csi") != NULL,
-				why, sizeof(why));
+	                        cJSON_GetObjectItemCaseSensitive(
+	                            cJSON_GetObjectItemCaseSensitive(pv, "spec"), "csi") != NULL,
+	                        why, sizeof(why));
 	if (bits < 0) {
 		lb_results_error(b->in->results, ns, "volume data of PVC %s/%s: %s", ns, name, why);
 		goto done;
@@ -288,7 +285,10 @@ one_pvc(bk *b, const char *ns, const char *name, const cJSON *pods)
 	BLOG(b, "info", "PVC %s/%s: volume data %s%s%s (%s)", ns, name,
 	     bits & LB_VOLUME_FSCOPY ? "fs-copy" : "",
 	     bits == (LB_VOLUME_FSCOPY | LB_VOLUME_CSI) ? " + " : "",
-	     bits & LB_VOLUME_CSI ? "CSI snapshot" : bits ? "" : "skipped", why);
+	     bits & LB_VOLUME_CSI ? "CSI snapshot"
+	     : bits               ? ""
+	                          : "skipped",
+	     why);
 	if (bits & LB_VOLUME_CSI)
 		csi_one(b, pvc, pv);
 	if (bits & LB_VOLUME_FSCOPY) {
@@ -373,8 +373,8 @@ lb_volume_backup(const lb_volume_backup_in *in)
 			snprintf(cur_ns, sizeof(cur_ns), "%s", ns);
 			if (lb_volume__list_pods(in->kube, ns, &pods) < 0) {
 				lb_results_warning(in->results, ns,
-						   "volume data: %s; only unmounted paths are used",
-						   lb_error_last(LB_ERROR));
+				                   "volume data: %s; only unmounted paths are used",
+				                   lb_error_last(LB_ERROR));
 				pods = cJSON_CreateArray();
 			}
 		}

@@ -46,12 +46,8 @@ is_dir(const char *path)
 }
 
 int
-lb_volume_csi_dir(const char *map,
-		  const char *driver,
-		  const char *handle,
-		  const char *pv,
-		  char *buf,
-		  size_t size)
+lb_volume_csi_dir(
+    const char *map, const char *driver, const char *handle, const char *pv, char *buf, size_t size)
 {
 	const char *p = map;
 	size_t dn = strlen(driver);
@@ -78,7 +74,8 @@ lb_volume_csi_dir(const char *map,
 				if (val) {
 					o += (size_t) snprintf(buf + o, size - o, "%s", val);
 					if (o >= size)
-						return lb_error_set(LB_EINVAL, "data-mover path too long");
+						return lb_error_set(LB_EINVAL,
+						                    "data-mover path too long");
 					t += skip;
 				} else {
 					buf[o++] = *t++;
@@ -94,17 +91,17 @@ lb_volume_csi_dir(const char *map,
 
 static int
 mounted(const lb_volume_locator *cfg,
-	const cJSON *pvc,
-	const cJSON *pv,
-	const cJSON *const *pods,
-	size_t npods,
-	lb_volume_location *out)
+        const cJSON *pvc,
+        const cJSON *pv,
+        const cJSON *const *pods,
+        size_t npods,
+        lb_volume_location *out)
 {
 	const char *claim = gets(pvc, "metadata", "name"), *pvname = gets(pv, "metadata", "name");
-	const char *plugin = get(pv, "spec", "csi")		? "kubernetes.io~csi"
-			     : get(pv, "spec", "local")		? "kubernetes.io~local-volume"
-			     : get(pv, "spec", "hostPath")	? "kubernetes.io~host-path"
-								: NULL;
+	const char *plugin = get(pv, "spec", "csi")        ? "kubernetes.io~csi"
+	                     : get(pv, "spec", "local")    ? "kubernetes.io~local-volume"
+	                     : get(pv, "spec", "hostPath") ? "kubernetes.io~host-path"
+	                                                   : NULL;
 	size_t i;
 
 	if (!claim || !pvname || !plugin)
@@ -117,14 +114,8 @@ mounted(const lb_volume_locator *cfg,
 
 		if (!vol || !uid || !phase || strcmp(phase, "Running") != 0)
 			continue;
-		snprintf(path,
-			 sizeof(path),
-			 "%s/pods/%s/volumes/%s/%s%s",
-			 cfg->kubelet_dir,
-			 uid,
-			 plugin,
-			 pvname,
-			 strcmp(plugin, "kubernetes.io~csi") == 0 ? "/mount" : "");
+		snprintf(path, sizeof(path), "%s/pods/%s/volumes/%s/%s%s", cfg->kubelet_dir, uid,
+		         plugin, pvname, strcmp(plugin, "kubernetes.io~csi") == 0 ? "/mount" : "");
 		if (!is_dir(path))
 			continue;
 		snprintf(out->path, sizeof(out->path), "%s", path);
@@ -139,11 +130,11 @@ mounted(const lb_volume_locator *cfg,
 
 int
 lb_volume_locate(const lb_volume_locator *cfg,
-		 const cJSON *pvc,
-		 const cJSON *pv,
-		 const cJSON *const *pods,
-		 size_t npods,
-		 lb_volume_location *out)
+                 const cJSON *pvc,
+                 const cJSON *pv,
+                 const cJSON *const *pods,
+                 size_t npods,
+                 lb_volume_location *out)
 {
 	const char *ns = gets(pvc, "metadata", "namespace"), *name = gets(pvc, "metadata", "name");
 	const char *pvname = gets(pv, "metadata", "name"), *p, *ann;
@@ -152,21 +143,19 @@ lb_volume_locate(const lb_volume_locator *cfg,
 
 	memset(out, 0, sizeof(*out));
 	if (!pv || !pvname)
-		return lb_error_set(LB_EINVAL,
-				    "PVC %s/%s is not bound to a PersistentVolume",
-				    ns ? ns : "",
-				    name ? name : "");
+		return lb_error_set(LB_EINVAL, "PVC %s/%s is not bound to a PersistentVolume",
+		                    ns ? ns : "", name ? name : "");
 	if (mounted(cfg, pvc, pv, pods, npods, out))
 		return 0;
 	snprintf(tried, sizeof(tried), "no running pod on this node mounts it under %s/pods",
-		 cfg->kubelet_dir);
-#define FOUND(dirpath, kind)                                                                \
-	do {                                                                                \
-		snprintf(out->path, sizeof(out->path), "%s", dirpath);                      \
-		snprintf(out->how, sizeof(out->how), "%s", kind);                           \
-		return 0;                                                                   \
+	         cfg->kubelet_dir);
+#define FOUND(dirpath, kind)                                                                       \
+	do {                                                                                       \
+		snprintf(out->path, sizeof(out->path), "%s", dirpath);                             \
+		snprintf(out->how, sizeof(out->how), "%s", kind);                                  \
+		return 0;                                                                          \
 	} while (0)
-#define TRIED(fmt, ...)                                                                     \
+#define TRIED(fmt, ...)                                                                            \
 	snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "; " fmt, __VA_ARGS__)
 	if ((p = gets(get(pv, "spec", "hostPath"), "path", NULL))) {
 		if (is_dir(p))
@@ -199,9 +188,6 @@ lb_volume_locate(const lb_volume_locator *cfg,
 #undef FOUND
 #undef TRIED
 	return lb_error_set(LB_ENOTFOUND,
-			    "cannot find the data of PVC %s/%s (PV %s) on this node: %s",
-			    ns ? ns : "",
-			    name ? name : "",
-			    pvname,
-			    tried);
+	                    "cannot find the data of PVC %s/%s (PV %s) on this node: %s",
+	                    ns ? ns : "", name ? name : "", pvname, tried);
 }

@@ -22,7 +22,7 @@ typedef struct lb_volume_location {
 	char how[32];        /* "mounted", "hostPath", "local", "data-mover", "annotation" */
 	char pod[256];       /* the pod whose mount is used ("" when unmounted) */
 	char pod_uid[64];
-	char volume[256];    /* the pod's volume name for the claim ("" when unmounted) */
+	char volume[256]; /* the pod's volume name for the claim ("" when unmounted) */
 } lb_volume_location;
 
 /* The pod's volume name that mounts @claim, or NULL. */
@@ -33,19 +33,19 @@ const char *lb_volume_pod_volume_for(const cJSON *pod, const char *claim);
  * kubelet mount must exist to be used. Returns 0, LB_ENOTFOUND with a message saying what
  * was tried, or LB_EINVAL for a PVC that is not bound. */
 int lb_volume_locate(const lb_volume_locator *cfg,
-		     const cJSON *pvc,
-		     const cJSON *pv,
-		     const cJSON *const *pods,
-		     size_t npods,
-		     lb_volume_location *out);
+                     const cJSON *pvc,
+                     const cJSON *pv,
+                     const cJSON *const *pods,
+                     size_t npods,
+                     lb_volume_location *out);
 
 /* Expand a data-mover template for @driver from @map ("drv=/x/{volumeHandle},..."):
  * {volumeHandle}, {pv}, {driver}. 0, or LB_ENOTFOUND when the map has no such driver. */
 int lb_volume_csi_dir(const char *map,
-		      const char *driver,
-		      const char *handle,
-		      const char *pv,
-		      char *buf,
-		      size_t size);
+                      const char *driver,
+                      const char *handle,
+                      const char *pv,
+                      char *buf,
+                      size_t size);
 
 #endif

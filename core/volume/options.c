@@ -37,9 +37,8 @@ lb_volume_parse_mode(const char *text, int *mode_out)
 	else if (strcmp(text, "none") == 0)
 		*mode_out = 0;
 	else
-		return lb_error_set(LB_EINVAL,
-				    "volume data method \"%s\": use fs-copy, csi, both or none",
-				    text);
+		return lb_error_set(
+		    LB_EINVAL, "volume data method \"%s\": use fs-copy, csi, both or none", text);
 	return 0;
 }
 
@@ -97,7 +96,8 @@ lb_volume_cli_flag(int argc, char **argv, int *i, lb_volume_opts *o)
 		return 1;
 	}
 	if ((rc = match(argc, argv, i, "--default-volumes-to-fs-backup", 0, &v)) != 0) {
-		if (rc < 0 || (rc = boolean("--default-volumes-to-fs-backup", v, &o->default_fs)) < 0)
+		if (rc < 0 ||
+		    (rc = boolean("--default-volumes-to-fs-backup", v, &o->default_fs)) < 0)
 			return rc;
 		return 1;
 	}
@@ -121,10 +121,10 @@ lb_volume_cli_flag(int argc, char **argv, int *i, lb_volume_opts *o)
 	if ((rc = match(argc, argv, i, "--csi-snapshot-timeout", 1, &v)) != 0) {
 		if (rc < 0 || (rc = lb_duration_parse(v, &o->csi_timeout_ms)) < 0)
 			return rc < 0 ? lb_error_set(LB_EINVAL,
-						     "--csi-snapshot-timeout %s: not a duration "
-						     "(e.g. 10m, 90s)",
-						     v ? v : "")
-				      : rc;
+			                             "--csi-snapshot-timeout %s: not a duration "
+			                             "(e.g. 10m, 90s)",
+			                             v ? v : "")
+			              : rc;
 		return 1;
 	}
 	return 0;
@@ -138,10 +138,8 @@ read_secret(const char *path, const char *where, char **out)
 	size_t n;
 
 	if (!f)
-		return lb_error_errno(errno,
-				      "repository password file %s (%s) cannot be read",
-				      path,
-				      where);
+		return lb_error_errno(errno, "repository password file %s (%s) cannot be read",
+		                      path, where);
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
@@ -149,7 +147,7 @@ read_secret(const char *path, const char *where, char **out)
 		buf[--n] = '\0';
 	if (!n)
 		return lb_error_set(LB_EINVAL, "repository password file %s (%s) is empty", path,
-				    where);
+		                    where);
 	*out = strdup(buf);
 	return *out ? 0 : LB_ENOMEM;
 }
@@ -164,16 +162,16 @@ lb_volume_password(const lb_volume_opts *o, char **out)
 		if ((v = lb_kvlist_get(&o->location->config, "repoPassword")) && *v)
 			return (*out = strdup(v)) ? 0 : LB_ENOMEM;
 		if ((v = lb_kvlist_get(&o->location->config, "repoPasswordFile")) && *v)
-			return read_secret(v, "config repoPasswordFile of the storage location", out);
+			return read_secret(v, "config repoPasswordFile of the storage location",
+			                   out);
 	}
 	if (o->settings && o->settings->repo_password_file && *o->settings->repo_password_file)
 		return read_secret(o->settings->repo_password_file,
-				   "repository.passwordFile in the settings",
-				   out);
+		                   "repository.passwordFile in the settings", out);
 	if (env && *env)
 		return (*out = strdup(env)) ? 0 : LB_ENOMEM;
-	return lb_error_set(LB_EINVAL,
-			    "no fs-copy repository password: set repoPassword or repoPasswordFile in "
-			    "the storage location's config, repository.passwordFile in the settings, "
-			    "or the environment variable LIFEBOAT_REPO_PASSWORD");
+	return lb_error_set(
+	    LB_EINVAL, "no fs-copy repository password: set repoPassword or repoPasswordFile in "
+	               "the storage location's config, repository.passwordFile in the settings, "
+	               "or the environment variable LIFEBOAT_REPO_PASSWORD");
 }

@@ -78,11 +78,11 @@ op_del(void *ctx, const char *key)
 
 int
 lb_volume__repo_open(lb_location *loc,
-		     lb_call *call,
-		     const char *ns,
-		     const char *password,
-		     int create,
-		     lb_volume_repo **out)
+                     lb_call *call,
+                     const char *ns,
+                     const char *password,
+                     int create,
+                     lb_volume_repo **out)
 {
 	lb_volume_repo *r = calloc(1, sizeof(*r));
 	lb_fscopy_store_ops ops;
@@ -107,29 +107,22 @@ lb_volume__repo_open(lb_location *loc,
 	}
 	snprintf(key, sizeof(key), "%s/config", r->prefix);
 	if ((error = lb_location_exists(loc, call, key, &exists)) < 0) {
-		lb_error_set(error,
-			     "repository %s in storage location %s: %s",
-			     r->prefix,
-			     lb_location_name(loc),
-			     lb_call_error_message(call));
+		lb_error_set(error, "repository %s in storage location %s: %s", r->prefix,
+		             lb_location_name(loc), lb_call_error_message(call));
 		goto fail;
 	}
 	if (!exists && !create) {
-		error = lb_error_set(LB_ENOTFOUND,
-				     "no fs-copy repository at %s in storage location %s",
-				     r->prefix,
-				     lb_location_name(loc));
+		error =
+		    lb_error_set(LB_ENOTFOUND, "no fs-copy repository at %s in storage location %s",
+		                 r->prefix, lb_location_name(loc));
 		goto fail;
 	}
 	error = exists ? lb_fscopy_open(r->be, password, &r->repo)
-		       : lb_fscopy_init(r->be, password, NULL, &r->repo);
+	               : lb_fscopy_init(r->be, password, NULL, &r->repo);
 	if (error < 0) {
-		lb_error_set(error,
-			     "%s fs-copy repository %s in storage location %s: %s",
-			     exists ? "open" : "create",
-			     r->prefix,
-			     lb_location_name(loc),
-			     lb_fscopy_errmsg());
+		lb_error_set(error, "%s fs-copy repository %s in storage location %s: %s",
+		             exists ? "open" : "create", r->prefix, lb_location_name(loc),
+		             lb_fscopy_errmsg());
 		goto fail;
 	}
 	*out = r;
@@ -154,12 +147,12 @@ lb_volume__repo_close(lb_volume_repo *r)
 
 void
 lb_volume__log(lb_buf *log,
-	       pthread_mutex_t *mu,
-	       const char *kind,
-	       const char *name,
-	       const char *level,
-	       const char *fmt,
-	       ...)
+               pthread_mutex_t *mu,
+               const char *kind,
+               const char *name,
+               const char *level,
+               const char *fmt,
+               ...)
 {
 	char msg[2048], ts[32];
 	va_list ap;
@@ -171,22 +164,15 @@ lb_volume__log(lb_buf *log,
 		lb_time_rfc3339(time(NULL), ts, sizeof(ts));
 		if (mu)
 			pthread_mutex_lock(mu);
-		lb_buf_printf(log,
-			      "time=\"%s\" level=%s msg=\"%s\" %s=velero/%s\n",
-			      ts,
-			      level,
-			      msg,
-			      kind,
-			      name);
+		lb_buf_printf(log, "time=\"%s\" level=%s msg=\"%s\" %s=velero/%s\n", ts, level, msg,
+		              kind, name);
 		if (mu)
 			pthread_mutex_unlock(mu);
 	}
-	lb_log_emit(strcmp(level, "error") == 0 ? LB_LOG_ERROR
-		    : strcmp(level, "warning") == 0 ? LB_LOG_WARN
-						     : LB_LOG_INFO,
-		    NULL,
-		    "%s",
-		    msg);
+	lb_log_emit(strcmp(level, "error") == 0     ? LB_LOG_ERROR
+	            : strcmp(level, "warning") == 0 ? LB_LOG_WARN
+	                                            : LB_LOG_INFO,
+	            NULL, "%s", msg);
 }
 
 const char *
@@ -237,7 +223,8 @@ lb_volume__list_pods(lb_kube_client *kube, const char *ns, cJSON **pods_out)
 		return LB_ENOMEM;
 	if ((error = lb_kube_list(kube, &pods, ns, NULL, add_pod, a, NULL)) < 0) {
 		cJSON_Delete(a);
-		return lb_error_set(error, "list pods in namespace %s: %s", ns, lb_error_last(error));
+		return lb_error_set(error, "list pods in namespace %s: %s", ns,
+		                    lb_error_last(error));
 	}
 	*pods_out = a;
 	return 0;

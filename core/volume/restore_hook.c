@@ -31,9 +31,8 @@ struct lb_volume_restore {
 	size_t npvcs;
 };
 
-#define RLOG(v, level, ...)                                                                 \
-	lb_volume__log((v)->in.log, (v)->in.log_mu, "restore", (v)->in.restore, level,       \
-		       __VA_ARGS__)
+#define RLOG(v, level, ...)                                                                        \
+	lb_volume__log((v)->in.log, (v)->in.log_mu, "restore", (v)->in.restore, level, __VA_ARGS__)
 
 static cJSON *
 read_side(lb_volume_restore *v, const char *suffix)
@@ -48,13 +47,13 @@ read_side(lb_volume_restore *v, const char *suffix)
 		goto done;
 	if (lb_location_get_bytes(v->in.loc, v->in.call, key, &raw) < 0) {
 		lb_results_error(v->in.results, "", "volume data: read %s: %s", key,
-				 lb_call_error_message(v->in.call));
+		                 lb_call_error_message(v->in.call));
 		goto done;
 	}
 	if (lb_gunzip(raw.ptr, raw.len, 0, key, &text) < 0 || lb_buf_put(&text, "", 1) < 0 ||
 	    !(arr = cJSON_Parse(text.ptr)) || !cJSON_IsArray(arr)) {
 		lb_results_error(v->in.results, "", "volume data: %s is not a gzipped JSON array",
-				 key);
+		                 key);
 		cJSON_Delete(arr);
 		arr = NULL;
 	}
@@ -100,7 +99,7 @@ find_vs(lb_volume_restore *v, const char *ns, const char *pvc)
 	{
 		const char *sn = lb_volume__str(s, "metadata", "namespace");
 		const char *sp = lb_volume__str(cJSON_GetObjectItemCaseSensitive(s, "spec"),
-						"source", "persistentVolumeClaimName");
+		                                "source", "persistentVolumeClaimName");
 
 		if (sn && sp && strcmp(sn, ns) == 0 && strcmp(sp, pvc) == 0)
 			return s;
@@ -131,8 +130,9 @@ find_pvb(lb_volume_restore *v, const char *ns, const char *pvc)
 	cJSON_ArrayForEach(p, v->pvbs)
 	{
 		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(p, "spec"), "tags");
-		const char *tn = lb_volume__str(tags, "ns", NULL), *tp = lb_volume__str(tags, "pvc", NULL);
+		    cJSON_GetObjectItemCaseSensitive(p, "spec"), "tags");
+		const char *tn = lb_volume__str(tags, "ns", NULL),
+		           *tp = lb_volume__str(tags, "pvc", NULL);
 		const char *phase = lb_volume__str(p, "status", "phase");
 
 		if (tn && tp && phase && strcmp(tn, ns) == 0 && strcmp(tp, pvc) == 0 &&
@@ -159,23 +159,23 @@ lb_volume_restore_pvc(lb_volume_restore *v, cJSON *pvc, const char *src_ns, cons
 
 		vsc = find_vsc(v, lb_volume__str(vs, "status", "boundVolumeSnapshotContentName"));
 		error = vsc ? lb_csi_restore_snapshot(v->in.kube, vs, vsc, dst_ns, v->in.restore,
-						      v->o->csi_timeout_ms, vsname, sizeof(vsname))
-			    : lb_error_set(LB_ENOTFOUND,
-					   "the backup has no VolumeSnapshotContent for "
-					   "VolumeSnapshot %s",
-					   lb_volume__str(vs, "metadata", "name"));
+		                                      v->o->csi_timeout_ms, vsname, sizeof(vsname))
+		            : lb_error_set(LB_ENOTFOUND,
+		                           "the backup has no VolumeSnapshotContent for "
+		                           "VolumeSnapshot %s",
+		                           lb_volume__str(vs, "metadata", "name"));
 		if (error < 0) {
 			const cJSON *pvb = find_pvb(v, src_ns, name);
 
 			if (pvb)
 				lb_results_warning(v->in.results, dst_ns,
-						   "volume data of PVC %s/%s: CSI snapshot: %s; "
-						   "restoring the fs-copy snapshot instead",
-						   dst_ns, name, lb_error_last(error));
+				                   "volume data of PVC %s/%s: CSI snapshot: %s; "
+				                   "restoring the fs-copy snapshot instead",
+				                   dst_ns, name, lb_error_last(error));
 			else
 				lb_results_error(v->in.results, dst_ns,
-						 "volume data of PVC %s/%s (CSI snapshot): %s", dst_ns,
-						 name, lb_error_last(error));
+				                 "volume data of PVC %s/%s (CSI snapshot): %s",
+				                 dst_ns, name, lb_error_last(error));
 		} else {
 			cJSON *spec = cJSON_GetObjectItemCaseSensitive(pvc, "spec"), *ds;
 
@@ -217,8 +217,7 @@ pause_a_little(void)
 
 /* Wait for @ns/@name to be Bound and ours; *pvc_out and *pv_out on success. */
 static int
-wait_bound(lb_volume_restore *v, const char *ns, const char *name, cJSON **pvc_out,
-	   cJSON **pv_out)
+wait_bound(lb_volume_restore *v, const char *ns, const char *name, cJSON **pvc_out, cJSON **pv_out)
 {
 	lb_kube_gvr pvcg = {"", "v1", "persistentvolumeclaims", 1};
 	lb_kube_gvr pvg = {"", "v1", "persistentvolumes", 0};
@@ -232,15 +231,17 @@ wait_bound(lb_volume_restore *v, const char *ns, const char *name, cJSON **pvc_o
 
 		if ((error = lb_kube_get(v->in.kube, &pvcg, ns, name, NULL, &pvc)) < 0)
 			return lb_error_set(error, "PVC %s/%s: %s", ns, name, lb_error_last(error));
-		rn = lb_volume__str(cJSON_GetObjectItemCaseSensitive(
-					    cJSON_GetObjectItemCaseSensitive(pvc, "metadata"), "labels"),
-				    "velero.io/restore-name", NULL);
+		rn =
+		    lb_volume__str(cJSON_GetObjectItemCaseSensitive(
+		                       cJSON_GetObjectItemCaseSensitive(pvc, "metadata"), "labels"),
+		                   "velero.io/restore-name", NULL);
 		if (!rn || strcmp(rn, v->in.restore) != 0) {
 			cJSON_Delete(pvc);
-			return lb_error_set(LB_EEXISTS,
-					    "PVC %s/%s was not created by this restore (it existed): "
-					    "its data is left alone",
-					    ns, name);
+			return lb_error_set(
+			    LB_EEXISTS,
+			    "PVC %s/%s was not created by this restore (it existed): "
+			    "its data is left alone",
+			    ns, name);
 		}
 		phase = lb_volume__str(pvc, "status", "phase");
 		vn = lb_volume__str(pvc, "spec", "volumeName");
@@ -255,14 +256,19 @@ wait_bound(lb_volume_restore *v, const char *ns, const char *name, cJSON **pvc_o
 		cJSON_Delete(pvc);
 		if (lb_deadline_passed(dl))
 			return lb_error_set(LB_ETIMEDOUT, "PVC %s/%s is not Bound after %llds", ns,
-					    name, (long long) limit / 1000);
+			                    name, (long long) limit / 1000);
 		pause_a_little();
 	}
 }
 
 static void
-fs_restore_one(lb_volume_restore *v, const pvc_rec *p, const cJSON *pvb, const char *password,
-	       lb_volume_repo **repo, char *repo_ns, size_t repo_ns_size)
+fs_restore_one(lb_volume_restore *v,
+               const pvc_rec *p,
+               const cJSON *pvb,
+               const char *password,
+               lb_volume_repo **repo,
+               char *repo_ns,
+               size_t repo_ns_size)
 {
 	const char *id = lb_volume__str(pvb, "status", "snapshotID");
 	const char *path = lb_volume__str(pvb, "status", "path");
@@ -281,14 +287,13 @@ fs_restore_one(lb_volume_restore *v, const pvc_rec *p, const cJSON *pvb, const c
 	if (lb_volume__list_pods(v->in.kube, p->dst_ns, &pods) < 0)
 		pods = cJSON_CreateArray();
 	parr = calloc((size_t) cJSON_GetArraySize(pods) + 1, sizeof(*parr));
-	cJSON_ArrayForEach(it, pods)
-		parr[np++] = it;
+	cJSON_ArrayForEach(it, pods) parr[np++] = it;
 	cfg.kubelet_dir = lb_volume__kubelet_dir(v->o);
 	cfg.csi_dirs = lb_volume__csi_dirs(v->o);
 	if ((error = lb_volume_locate(&cfg, pvc, pv, parr, np, &where)) < 0)
 		goto fail;
-	if ((size_t) snprintf(spec, sizeof(spec), "%s%s%s", id, path ? ":" : "", path ? path : "") >=
-	    sizeof(spec)) {
+	if ((size_t) snprintf(spec, sizeof(spec), "%s%s%s", id, path ? ":" : "",
+	                      path ? path : "") >= sizeof(spec)) {
 		error = lb_error_set(LB_EINVAL, "snapshot path %s is too long to restore", path);
 		goto fail;
 	}
@@ -296,7 +301,7 @@ fs_restore_one(lb_volume_restore *v, const pvc_rec *p, const cJSON *pvb, const c
 		lb_volume__repo_close(*repo);
 		*repo = NULL;
 		if ((error = lb_volume__repo_open(v->in.loc, v->in.call, p->src_ns, password, 0,
-						  repo)) < 0)
+		                                  repo)) < 0)
 			goto fail;
 		snprintf(repo_ns, repo_ns_size, "%s", p->src_ns);
 	}
@@ -306,16 +311,17 @@ fs_restore_one(lb_volume_restore *v, const pvc_rec *p, const cJSON *pvb, const c
 	ro.threads = 2;
 	if ((error = lb_fscopy_restore((*repo)->repo, &ro, &files, &bytes)) < 0) {
 		lb_error_set(error, "fs-copy restore of snapshot %.8s into %s: %s", id, where.path,
-			     lb_fscopy_errmsg());
+		             lb_fscopy_errmsg());
 		goto fail;
 	}
-	RLOG(v, "info", "PVC %s/%s: restored fs-copy snapshot %.8s into %s (%s): %lld files, "
-	     "%lld bytes", p->dst_ns, p->name, id, where.path, where.how, (long long) files,
-	     (long long) bytes);
+	RLOG(v, "info",
+	     "PVC %s/%s: restored fs-copy snapshot %.8s into %s (%s): %lld files, "
+	     "%lld bytes",
+	     p->dst_ns, p->name, id, where.path, where.how, (long long) files, (long long) bytes);
 	goto done;
 fail:
 	lb_results_error(v->in.results, p->dst_ns, "volume data of PVC %s/%s (fs-copy): %s",
-			 p->dst_ns, p->name, lb_error_last(error));
+	                 p->dst_ns, p->name, lb_error_last(error));
 	RLOG(v, "error", "PVC %s/%s: fs-copy restore failed: %s", p->dst_ns, p->name,
 	     lb_error_last(error));
 done:
@@ -341,15 +347,17 @@ lb_volume_restore_end(lb_volume_restore *v)
 
 		if (!pvb)
 			continue;
-		if (!password && !pw_error && (pw_error = lb_volume_password(v->o, &password)) < 0) {
+		if (!password && !pw_error &&
+		    (pw_error = lb_volume_password(v->o, &password)) < 0) {
 			lb_results_error(v->in.results, p->dst_ns, "volume data: %s",
-					 lb_error_last(pw_error));
+			                 lb_error_last(pw_error));
 			continue;
 		}
 		if (pw_error < 0) {
-			lb_results_error(v->in.results, p->dst_ns,
-					 "volume data of PVC %s/%s (fs-copy): no repository password",
-					 p->dst_ns, p->name);
+			lb_results_error(
+			    v->in.results, p->dst_ns,
+			    "volume data of PVC %s/%s (fs-copy): no repository password", p->dst_ns,
+			    p->name);
 			continue;
 		}
 		fs_restore_one(v, p, pvb, password, &repo, repo_ns, sizeof(repo_ns));

@@ -38,21 +38,21 @@ annotation(const cJSON *o, const char *key)
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
 
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(md, "annotations"), key));
+	    cJSON_GetObjectItemCaseSensitive(md, "annotations"), key));
 }
 
 int
 lb_volume_select(const cJSON *pvc,
-		 const cJSON *const *pods,
-		 size_t npods,
-		 int mode,
-		 int default_fs,
-		 int is_csi,
-		 char *why,
-		 size_t why_size)
+                 const cJSON *const *pods,
+                 size_t npods,
+                 int mode,
+                 int default_fs,
+                 int is_csi,
+                 char *why,
+                 size_t why_size)
 {
 	const char *claim = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(pvc, "metadata"), "name"));
+	    cJSON_GetObjectItemCaseSensitive(pvc, "metadata"), "name"));
 	const char *ann = annotation(pvc, LB_VOLUME_ANN_PVC);
 	int opted_in = 0, opted_out = 0, bits = 0;
 	size_t i;
@@ -64,17 +64,15 @@ lb_volume_select(const cJSON *pvc,
 	}
 	if (ann) {
 		if (lb_volume_parse_mode(ann, &bits) < 0) {
-			snprintf(why,
-				 why_size,
-				 "annotation %s: \"%s\" is not none, fs-copy, csi or both",
-				 LB_VOLUME_ANN_PVC,
-				 ann);
+			snprintf(why, why_size,
+			         "annotation %s: \"%s\" is not none, fs-copy, csi or both",
+			         LB_VOLUME_ANN_PVC, ann);
 			return -1;
 		}
 		if ((bits & LB_VOLUME_CSI) && !is_csi) {
 			bits &= ~LB_VOLUME_CSI;
-			snprintf(why, why_size, "annotation %s=%s; not a CSI volume", LB_VOLUME_ANN_PVC,
-				 ann);
+			snprintf(why, why_size, "annotation %s=%s; not a CSI volume",
+			         LB_VOLUME_ANN_PVC, ann);
 		} else {
 			snprintf(why, why_size, "annotation %s=%s", LB_VOLUME_ANN_PVC, ann);
 		}

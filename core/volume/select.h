@@ -20,12 +20,12 @@ int lb_volume_csv_has(const char *csv, const char *name);
  * its namespace. @is_csi: the bound PV is a CSI volume. @why gets a short reason. A PVC
  * annotation with a bad value gives -1 with @why saying so. */
 int lb_volume_select(const cJSON *pvc,
-		     const cJSON *const *pods,
-		     size_t npods,
-		     int mode,
-		     int default_fs,
-		     int is_csi,
-		     char *why,
-		     size_t why_size);
+                     const cJSON *const *pods,
+                     size_t npods,
+                     int mode,
+                     int default_fs,
+                     int is_csi,
+                     char *why,
+                     size_t why_size);
 
 #endif

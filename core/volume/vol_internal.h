@@ -20,21 +20,21 @@ typedef struct lb_volume_repo {
 
 /* Open the repository of namespace @ns (create it when @create and it does not exist). */
 int lb_volume__repo_open(lb_location *loc,
-			 lb_call *call,
-			 const char *ns,
-			 const char *password,
-			 int create,
-			 lb_volume_repo **out);
+                         lb_call *call,
+                         const char *ns,
+                         const char *password,
+                         int create,
+                         lb_volume_repo **out);
 void lb_volume__repo_close(lb_volume_repo *r);
 
 /* Append a Velero logfmt line to @log (under @mu) and emit it. */
 void lb_volume__log(lb_buf *log,
-		    pthread_mutex_t *mu,
-		    const char *kind,
-		    const char *name,
-		    const char *level,
-		    const char *fmt,
-		    ...) __attribute__((format(printf, 6, 7)));
+                    pthread_mutex_t *mu,
+                    const char *kind,
+                    const char *name,
+                    const char *level,
+                    const char *fmt,
+                    ...) __attribute__((format(printf, 6, 7)));
 
 const char *lb_volume__str(const cJSON *o, const char *a, const char *b);
 /* The kubelet dir: opts, $LIFEBOAT_KUBELET_DIR, /var/lib/kubelet. */

@@ -29,10 +29,10 @@ struct lb_archive_writer;
 typedef struct lb_volume_opts {
 	int mode;                    /* LB_VOLUME_* bits; default LB_VOLUME_FSCOPY */
 	int default_fs;              /* --default-volumes-to-fs-backup: copy every PVC unless
-					opted out (default 1); 0: only opted-in volumes */
+	                                opted out (default 1); 0: only opted-in volumes */
 	const char *kubelet_dir;     /* NULL: $LIFEBOAT_KUBELET_DIR, else /var/lib/kubelet */
 	const char *csi_dirs;        /* "driver=/dir/{volumeHandle},..." data-mover mapping for
-					unmounted CSI volumes; NULL: $LIFEBOAT_CSI_VOLUME_DIRS */
+	                                unmounted CSI volumes; NULL: $LIFEBOAT_CSI_VOLUME_DIRS */
 	int64_t csi_timeout_ms;      /* wait for readyToUse; 0: 10 min */
 	int64_t bind_timeout_ms;     /* restore: wait for the PVC to bind; 0: 5 min */
 	int restore_volumes;         /* restore: put the data back (default 1) */
@@ -40,7 +40,10 @@ typedef struct lb_volume_opts {
 	const lb_storage_location_cfg *location; /* repoPassword(File); may be NULL */
 } lb_volume_opts;
 
-#define LB_VOLUME_OPTS_INIT {LB_VOLUME_FSCOPY, 1, NULL, NULL, 0, 0, 1, NULL, NULL}
+#define LB_VOLUME_OPTS_INIT                                                                        \
+	{                                                                                          \
+		LB_VOLUME_FSCOPY, 1, NULL, NULL, 0, 0, 1, NULL, NULL                               \
+	}
 
 /* Set the process-wide options (copied; the pointers inside stay borrowed). Until called,
  * LB_VOLUME_OPTS_INIT applies. */
@@ -65,11 +68,11 @@ typedef struct lb_volume_backup_in {
 	lb_kube_client *kube;
 	lb_location *loc;
 	lb_call *call;
-	const char *backup;           /* backup name */
+	const char *backup; /* backup name */
 	const char *backup_uid;
-	const lb_strlist *pvcs;       /* "ns/name" of every PVC backed up */
-	struct lb_results *results;   /* errors/warnings of the backup */
-	lb_buf *log;                  /* the backup log (Velero's logfmt), under @log_mu */
+	const lb_strlist *pvcs;     /* "ns/name" of every PVC backed up */
+	struct lb_results *results; /* errors/warnings of the backup */
+	lb_buf *log;                /* the backup log (Velero's logfmt), under @log_mu */
 	pthread_mutex_t *log_mu;
 } lb_volume_backup_in;
 
@@ -100,8 +103,8 @@ void lb_volume_restore_begin(const lb_volume_restore_in *in, lb_volume_restore *
 /* Called for every PVC right before it is created (thread-safe): a PVC with a CSI
  * snapshot gets a pre-provisioned VolumeSnapshotContent + VolumeSnapshot in @dst_ns and
  * spec.dataSource pointing at it. */
-void lb_volume_restore_pvc(lb_volume_restore *v, cJSON *pvc, const char *src_ns,
-			   const char *dst_ns);
+void
+lb_volume_restore_pvc(lb_volume_restore *v, cJSON *pvc, const char *src_ns, const char *dst_ns);
 /* After every item: wait for each restored PVC with an fs-copy snapshot to bind, and
  * restore its files into the new volume. Frees @v. */
 void lb_volume_restore_end(lb_volume_restore *v);

@@ -62,22 +62,27 @@ mkdirs(const char *path)
 	assert_int_equal(system(cmd), 0);
 }
 
-#define PVC(name) \
-	J("{\"metadata\":{\"name\":\"%s\",\"namespace\":\"ns\",\"uid\":\"u1\"}," \
-	  "\"spec\":{\"volumeName\":\"pv1\"},\"status\":{\"phase\":\"Bound\"}}", name)
+#define PVC(name)                                                                                  \
+	J("{\"metadata\":{\"name\":\"%s\",\"namespace\":\"ns\",\"uid\":\"u1\"},"                   \
+	  "\"spec\":{\"volumeName\":\"pv1\"},\"status\":{\"phase\":\"Bound\"}}",                   \
+	  name)
 
 static cJSON *
-pod(const char *name, const char *uid, const char *phase, const char *claim, const char *incl,
+pod(const char *name,
+    const char *uid,
+    const char *phase,
+    const char *claim,
+    const char *incl,
     const char *excl)
 {
 	return J("{\"metadata\":{\"name\":\"%s\",\"uid\":\"%s\",\"annotations\":{%s%s%s%s%s%s%s}},"
-		 "\"spec\":{\"volumes\":[{\"name\":\"scratch\",\"emptyDir\":{}},"
-		 "{\"name\":\"vol-%s\",\"persistentVolumeClaim\":{\"claimName\":\"%s\"}}]},"
-		 "\"status\":{\"phase\":\"%s\"}}",
-		 name, uid, incl ? "\"" LB_VOLUME_ANN_INCLUDE "\":\"" : "", incl ? incl : "",
-		 incl ? "\"" : "", incl && excl ? "," : "",
-		 excl ? "\"" LB_VOLUME_ANN_EXCLUDE "\":\"" : "", excl ? excl : "", excl ? "\"" : "",
-		 claim, claim, phase);
+	         "\"spec\":{\"volumes\":[{\"name\":\"scratch\",\"emptyDir\":{}},"
+	         "{\"name\":\"vol-%s\",\"persistentVolumeClaim\":{\"claimName\":\"%s\"}}]},"
+	         "\"status\":{\"phase\":\"%s\"}}",
+	         name, uid, incl ? "\"" LB_VOLUME_ANN_INCLUDE "\":\"" : "", incl ? incl : "",
+	         incl ? "\"" : "", incl && excl ? "," : "",
+	         excl ? "\"" LB_VOLUME_ANN_EXCLUDE "\":\"" : "", excl ? excl : "", excl ? "\"" : "",
+	         claim, claim, phase);
 }
 
 static void
@@ -98,7 +103,8 @@ test_locate_mounted_prefers_running_pod(void **state)
 	strcat(mnt, "/mount");
 	assert_int_equal(symlink(data, mnt), 0);
 	pv = J("{\"metadata\":{\"name\":\"pv1\",\"annotations\":{\"sim.lifeboat.io/path\":\"%s\"}},"
-	       "\"spec\":{\"csi\":{\"driver\":\"d\",\"volumeHandle\":\"h\"}}}", data);
+	       "\"spec\":{\"csi\":{\"driver\":\"d\",\"volumeHandle\":\"h\"}}}",
+	       data);
 	p1 = pod("pending", "uid-a", "Pending", "data", NULL, NULL);
 	p2 = pod("web", "uid-b", "Running", "data", NULL, NULL);
 	pods[0] = p1;
@@ -176,12 +182,12 @@ test_csi_dir_template(void **state)
 	char buf[64];
 
 	(void) state;
-	assert_int_equal(lb_volume_csi_dir("a=/v/{driver}/{pv}/{volumeHandle}", "a", "h", "p", buf,
-					   sizeof(buf)),
-			 0);
+	assert_int_equal(
+	    lb_volume_csi_dir("a=/v/{driver}/{pv}/{volumeHandle}", "a", "h", "p", buf, sizeof(buf)),
+	    0);
 	assert_string_equal(buf, "/v/a/p/h");
 	assert_int_equal(lb_volume_csi_dir("ab=/x,b=/y", "a", "h", "p", buf, sizeof(buf)),
-			 LB_ENOTFOUND);
+	                 LB_ENOTFOUND);
 }
 
 static void
@@ -233,12 +239,12 @@ test_select_rules(void **state)
 	assert_int_equal(lb_volume_select(pvc, NULL, 0, 0, 1, 1, why, sizeof(why)), 0);
 	/* the PVC annotation overrides */
 	ann = J("{\"metadata\":{\"name\":\"data\",\"annotations\":{\"" LB_VOLUME_ANN_PVC
-		"\":\"both\"}}}");
+	        "\":\"both\"}}}");
 	assert_int_equal(lb_volume_select(ann, NULL, 0, F, 0, 1, why, sizeof(why)), F | C);
 	assert_int_equal(lb_volume_select(ann, NULL, 0, F, 0, 0, why, sizeof(why)), F);
 	cJSON_Delete(ann);
 	ann = J("{\"metadata\":{\"name\":\"data\",\"annotations\":{\"" LB_VOLUME_ANN_PVC
-		"\":\"sometimes\"}}}");
+	        "\":\"sometimes\"}}}");
 	assert_int_equal(lb_volume_select(ann, NULL, 0, F, 1, 1, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "sometimes"));
 	cJSON_Delete(ann);
@@ -251,22 +257,25 @@ test_select_rules(void **state)
 static void
 test_pick_class(void **state)
 {
-	cJSON *c = J("[{\"metadata\":{\"name\":\"a\"},\"driver\":\"x\"},"
-		     "{\"metadata\":{\"name\":\"b\",\"annotations\":{\"" LB_CSI_DEFAULT_CLASS_ANNOTATION
-		     "\":\"true\"}},\"driver\":\"y\"},"
-		     "{\"metadata\":{\"name\":\"c\"},\"driver\":\"y\"},"
-		     "{\"metadata\":{\"name\":\"d\",\"labels\":{\"" LB_CSI_CLASS_LABEL
-		     "\":\"true\"}},\"driver\":\"y\"},"
-		     "{\"metadata\":{\"name\":\"e\"},\"driver\":\"z\"},"
-		     "{\"metadata\":{\"name\":\"f\"},\"driver\":\"z\"}]");
+	cJSON *c =
+	    J("[{\"metadata\":{\"name\":\"a\"},\"driver\":\"x\"},"
+	      "{\"metadata\":{\"name\":\"b\",\"annotations\":{\"" LB_CSI_DEFAULT_CLASS_ANNOTATION
+	      "\":\"true\"}},\"driver\":\"y\"},"
+	      "{\"metadata\":{\"name\":\"c\"},\"driver\":\"y\"},"
+	      "{\"metadata\":{\"name\":\"d\",\"labels\":{\"" LB_CSI_CLASS_LABEL
+	      "\":\"true\"}},\"driver\":\"y\"},"
+	      "{\"metadata\":{\"name\":\"e\"},\"driver\":\"z\"},"
+	      "{\"metadata\":{\"name\":\"f\"},\"driver\":\"z\"}]");
 
 	(void) state;
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(lb_csi_pick_class(c, "x"),
-								    "metadata"), "name")->valuestring,
-			    "a");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(lb_csi_pick_class(c, "y"),
-								    "metadata"), "name")->valuestring,
-			    "d");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(lb_csi_pick_class(c, "x"), "metadata"), "name")
+	        ->valuestring,
+	    "a");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(lb_csi_pick_class(c, "y"), "metadata"), "name")
+	        ->valuestring,
+	    "d");
 	assert_null(lb_csi_pick_class(c, "z")); /* two, none marked */
 	assert_null(lb_csi_pick_class(c, "nope"));
 	cJSON_Delete(c);
@@ -275,9 +284,16 @@ test_pick_class(void **state)
 static void
 test_flags(void **state)
 {
-	char *argv[] = {"lifeboat", "--volume-data", "both", "--snapshot-volumes=false",
-			"--default-volumes-to-fs-backup=false", "--kubelet-dir=/k",
-			"--csi-snapshot-timeout", "90s", "--other", "--volume-data=maybe"};
+	char *argv[] = {"lifeboat",
+	                "--volume-data",
+	                "both",
+	                "--snapshot-volumes=false",
+	                "--default-volumes-to-fs-backup=false",
+	                "--kubelet-dir=/k",
+	                "--csi-snapshot-timeout",
+	                "90s",
+	                "--other",
+	                "--volume-data=maybe"};
 	lb_volume_opts o = LB_VOLUME_OPTS_INIT;
 	int i = 1;
 
@@ -352,14 +368,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_locate_mounted_prefers_running_pod),
-		cmocka_unit_test(test_locate_unmounted_paths),
-		cmocka_unit_test(test_csi_dir_template),
-		cmocka_unit_test(test_csv_has),
-		cmocka_unit_test(test_select_rules),
-		cmocka_unit_test(test_pick_class),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_password_order),
+	    cmocka_unit_test(test_locate_mounted_prefers_running_pod),
+	    cmocka_unit_test(test_locate_unmounted_paths),
+	    cmocka_unit_test(test_csi_dir_template),
+	    cmocka_unit_test(test_csv_has),
+	    cmocka_unit_test(test_select_rules),
+	    cmocka_unit_test(test_pick_class),
+	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_password_order),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
