@@ -81,6 +81,7 @@ int lb_fscopy__be_get_buf(fc_backend *be, const char *key, fc_buf *out);
 
 /* ---- repository (repo.c) ---- */
 typedef struct fc_index fc_index;
+typedef struct fc_pack_cache fc_pack_cache;
 struct lb_fscopy_repo {
 	fc_backend *be;
 	fc_key master;
@@ -95,6 +96,7 @@ struct lb_fscopy_repo {
 	void *cancel_ctx;
 	int zstd_level;
 	int compress;
+	fc_pack_cache *pcache; /* created on first use by backends without open_read */
 };
 /* Encrypted (and for version 2, compressed) unpacked file: index, snapshot, lock. */
 int lb_fscopy__save_unpacked(lb_fscopy_repo *r, const char *dir, const void *plain, size_t len,
@@ -146,6 +148,14 @@ int lb_fscopy__blob_load(lb_fscopy_repo *r, const uint8_t id[FC_ID_LEN], int typ
 int lb_fscopy__blob_load_ix(lb_fscopy_repo *r, fc_index *ix, const uint8_t id[FC_ID_LEN], int type,
                             fc_buf *out);
 void lb_fscopy__pack_key(const uint8_t id[FC_ID_LEN], char *out /* >= 80 */);
+
+/* ---- pack cache (pack_cache.c): whole-pack downloads kept in a few temporary files ---- */
+/* Read [offset, offset + length) of a pack through the cache (backends without open_read). */
+int lb_fscopy__pcache_read(lb_fscopy_repo *r, const uint8_t pack_id[FC_ID_LEN], uint32_t offset,
+                           uint32_t length, fc_buf *out);
+/* Whole-pack downloads so far. */
+uint64_t lb_fscopy__pcache_fetches(lb_fscopy_repo *r);
+void lb_fscopy__pcache_free(fc_pack_cache *c);
 
 /* ---- pack writer (packer.c): multi-threaded compress + encrypt + pack upload ---- */
 typedef struct fc_packer fc_packer;

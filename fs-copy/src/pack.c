@@ -183,13 +183,9 @@ lb_fscopy__blob_load_ix(lb_fscopy_repo *r, fc_index *ix, const uint8_t id[FC_ID_
 		if (rc < 0)
 			return rc;
 	} else {
-		fc_buf whole = {0};
-		rc = lb_fscopy__be_get_buf(r->be, key, &whole);
-		if (rc == 0 && (uint64_t) l->offset + l->length > whole.len)
-			rc = lb_fscopy__err(LB_ECORRUPT, "%s is shorter than the index says", key);
-		if (rc == 0)
-			rc = lb_fscopy__buf_put(&enc, whole.data + l->offset, l->length);
-		lb_fscopy__buf_free(&whole);
+		/* object store: each pack is downloaded once and kept for the blobs that follow */
+		rc = lb_fscopy__pcache_read(r, lb_fscopy__index_pack_id(ix, l->pack), l->offset,
+		                            l->length, &enc);
 		if (rc < 0)
 			return rc;
 	}

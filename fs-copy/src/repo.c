@@ -178,6 +178,7 @@ lb_fscopy_close(lb_fscopy_repo *r)
 	if (!r)
 		return;
 	lb_fscopy__index_free(r->index);
+	lb_fscopy__pcache_free(r->pcache);
 	memset(&r->master, 0, sizeof(r->master));
 	free(r);
 }
