@@ -48,8 +48,10 @@ main(int argc, char **argv)
 	s.children = 1;
 	if ((error = lb_plugins_start(&s, &mgr)) < 0 ||
 	    (error = lb_plugins_add_file(mgr, LB_BENCH_NULL_STORE, NULL)) < 0 ||
-	    (error = lb_plugins_open_object_store(mgr, "test.lifeboat.io/null-store", NULL, call, &h)) < 0) {
-		fprintf(stderr, "bench: %s %s\n", lb_error_last(error), lb_call_error_message(call));
+	    (error = lb_plugins_open_object_store(mgr, "test.lifeboat.io/null-store", NULL, call,
+	                                          &h)) < 0) {
+		fprintf(stderr, "bench: %s %s\n", lb_error_last(error),
+		        lb_call_error_message(call));
 		return 1;
 	}
 	for (long i = 0; i < 1000; i++) /* warm up */
@@ -78,7 +80,8 @@ main(int argc, char **argv)
 
 		memset(chunk, 'x', sizeof(chunk));
 		for (size_t off = 0; off < bytes; off += sizeof(chunk))
-			if (pwrite(fd, chunk, sizeof(chunk), (off_t) off) != (ssize_t) sizeof(chunk))
+			if (pwrite(fd, chunk, sizeof(chunk), (off_t) off) !=
+			    (ssize_t) sizeof(chunk))
 				return perror("pwrite"), 1;
 	}
 	for (int rep = 0; rep < 3; rep++) {

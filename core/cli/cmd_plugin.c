@@ -54,7 +54,8 @@ load_settings(lb_cli *cli, lb_plugin_settings *s, lb_strlist *dirs, lb_plugin_ov
 				*ov = calloc(cfg->noverrides, sizeof(**ov));
 				for (size_t i = 0; *ov && i < cfg->noverrides; i++) {
 					(*ov)[i].match = strdup(cfg->overrides[i].name);
-					(*ov)[i].start_timeout_ms = cfg->overrides[i].start_timeout_ms;
+					(*ov)[i].start_timeout_ms =
+					    cfg->overrides[i].start_timeout_ms;
 					(*ov)[i].children = cfg->overrides[i].children;
 				}
 				if (*ov)
@@ -104,7 +105,7 @@ plugin_list(lb_cli *cli)
 
 	if (cli->output && *cli->output && !json && strcmp(cli->output, "table"))
 		return lb_cli_usage("plugin list: unsupported output '%s' (use -o json or table)",
-				    cli->output);
+		                    cli->output);
 	if ((error = load_settings(cli, &s, &dirs, &ov)) < 0) {
 		rc = LB_EXIT_FAIL;
 		goto done;
@@ -132,7 +133,8 @@ plugin_list(lb_cli *cli)
 			for (size_t k = 0; k < info.nimpls; k++) {
 				cJSON *e = cJSON_CreateObject();
 
-				cJSON_AddStringToObject(e, "kind", lb_plugin_kind_name(info.impls[k].kind));
+				cJSON_AddStringToObject(e, "kind",
+				                        lb_plugin_kind_name(info.impls[k].kind));
 				cJSON_AddStringToObject(e, "name", info.impls[k].name);
 				cJSON_AddItemToArray(impls, e);
 			}

@@ -95,8 +95,8 @@ do_init(lb_host *h, lb_call *call, int kind, const cJSON *req, double id)
 	int error;
 
 	if (!impl)
-		return lb__host_api.set_error(call, LB_ENOTFOUND, "no implementation '%s' in plugin",
-					      str0(req, "impl"));
+		return lb__host_api.set_error(
+		    call, LB_ENOTFOUND, "no implementation '%s' in plugin", str0(req, "impl"));
 	if (find_instance(id))
 		lb_host_proto_fail("instance %.0f initialised twice", id);
 	if ((error = config_of(cJSON_GetObjectItemCaseSensitive(req, "config"), &cfg, &items)) < 0)
@@ -109,12 +109,14 @@ do_init(lb_host *h, lb_call *call, int kind, const cJSON *req, double id)
 		error = impl->m.vs.init(call, &cfg, (lb_volume_snapshotter **) &self);
 		break;
 	case 2:
-		error = impl->m.bia.init ? impl->m.bia.init(call, &cfg, (lb_backup_item_action **) &self)
-					 : 0;
+		error = impl->m.bia.init
+		            ? impl->m.bia.init(call, &cfg, (lb_backup_item_action **) &self)
+		            : 0;
 		break;
 	default:
-		error = impl->m.ria.init ? impl->m.ria.init(call, &cfg, (lb_restore_item_action **) &self)
-					 : 0;
+		error = impl->m.ria.init
+		            ? impl->m.ria.init(call, &cfg, (lb_restore_item_action **) &self)
+		            : 0;
 		break;
 	}
 	free(items);
@@ -166,7 +168,7 @@ static int
 unsupported(lb_call *call, const char *method)
 {
 	return lb__host_api.set_error(call, LB_EUNSUPPORTED, "%s is not implemented by this plugin",
-				      method);
+	                              method);
 }
 
 /* Run method @mid on @in; outputs into @ans. */
@@ -185,10 +187,11 @@ run(lb_call *call, int mid, instance *in, const cJSON *req, int fd, cJSON *ans)
 	switch (mid) {
 	case LB_METHOD_OS_PUT_OBJECT:
 		error = im->m.os.put_object(self, call, str0(req, "bucket"), str0(req, "key"), fd,
-					    num(req, "size", -1));
+		                            num(req, "size", -1));
 		break;
 	case LB_METHOD_OS_OBJECT_EXISTS:
-		error = im->m.os.object_exists(self, call, str0(req, "bucket"), str0(req, "key"), &flag);
+		error = im->m.os.object_exists(self, call, str0(req, "bucket"), str0(req, "key"),
+		                               &flag);
 		if (error >= 0)
 			cJSON_AddBoolToObject(ans, "exists", flag);
 		break;
@@ -197,47 +200,47 @@ run(lb_call *call, int mid, instance *in, const cJSON *req, int fd, cJSON *ans)
 		break;
 	case LB_METHOD_OS_LIST_COMMON_PREFIXES:
 		error = im->m.os.list_common_prefixes(self, call, str0(req, "bucket"),
-						      str0(req, "prefix"), str0(req, "delimiter"),
-						      &list);
+		                                      str0(req, "prefix"), str0(req, "delimiter"),
+		                                      &list);
 		break;
 	case LB_METHOD_OS_LIST_OBJECTS:
 		error = im->m.os.list_objects(self, call, str0(req, "bucket"), str0(req, "prefix"),
-					      &list);
+		                              &list);
 		break;
 	case LB_METHOD_OS_DELETE_OBJECT:
 		error = im->m.os.delete_object(self, call, str0(req, "bucket"), str0(req, "key"));
 		break;
 	case LB_METHOD_OS_CREATE_SIGNED_URL:
-		error = im->m.os.create_signed_url
-				? im->m.os.create_signed_url(self, call, str0(req, "bucket"),
-							     str0(req, "key"), num(req, "ttlMs", 0),
-							     &buf)
-				: unsupported(call, lb_methods[mid].name);
+		error =
+		    im->m.os.create_signed_url
+		        ? im->m.os.create_signed_url(self, call, str0(req, "bucket"),
+		                                     str0(req, "key"), num(req, "ttlMs", 0), &buf)
+		        : unsupported(call, lb_methods[mid].name);
 		break;
 	case LB_METHOD_VS_CREATE_VOLUME_FROM_SNAPSHOT:
-		error = im->m.vs.create_volume_from_snapshot(self, call, str0(req, "snapshotId"),
-							     str0(req, "volumeType"),
-							     str0(req, "volumeAZ"),
-							     num(req, "iops", -1), &buf);
+		error = im->m.vs.create_volume_from_snapshot(
+		    self, call, str0(req, "snapshotId"), str0(req, "volumeType"),
+		    str0(req, "volumeAZ"), num(req, "iops", -1), &buf);
 		break;
 	case LB_METHOD_VS_GET_VOLUME_ID:
 		error = im->m.vs.get_volume_id(self, call, str0(req, "pv"), &buf);
 		break;
 	case LB_METHOD_VS_SET_VOLUME_ID:
-		error = im->m.vs.set_volume_id(self, call, str0(req, "pv"), str0(req, "volumeId"), &buf);
+		error = im->m.vs.set_volume_id(self, call, str0(req, "pv"), str0(req, "volumeId"),
+		                               &buf);
 		break;
 	case LB_METHOD_VS_GET_VOLUME_INFO:
 		error = im->m.vs.get_volume_info(self, call, str0(req, "volumeId"),
-						 str0(req, "volumeAZ"), &buf, &iops);
+		                                 str0(req, "volumeAZ"), &buf, &iops);
 		if (error >= 0)
 			cJSON_AddNumberToObject(ans, "iops", (double) iops);
 		break;
 	case LB_METHOD_VS_CREATE_SNAPSHOT:
 		if ((error = config_of(cJSON_GetObjectItemCaseSensitive(req, "tags"), &tags,
-				       &tag_items)) < 0)
+		                       &tag_items)) < 0)
 			break;
 		error = im->m.vs.create_snapshot(self, call, str0(req, "volumeId"),
-						 str0(req, "volumeAZ"), &tags, &buf);
+		                                 str0(req, "volumeAZ"), &tags, &buf);
 		break;
 	case LB_METHOD_VS_DELETE_SNAPSHOT:
 		error = im->m.vs.delete_snapshot(self, call, str0(req, "snapshotId"));
@@ -249,14 +252,15 @@ run(lb_call *call, int mid, instance *in, const cJSON *req, int fd, cJSON *ans)
 		error = im->m.bia.execute(self, call, str0(req, "item"), str0(req, "backup"), &buf);
 		break;
 	case LB_METHOD_BIA_PROGRESS:
-		error = im->m.bia.progress ? im->m.bia.progress(self, call, str0(req, "operationId"),
-								str0(req, "backup"), &buf)
-					   : unsupported(call, lb_methods[mid].name);
+		error = im->m.bia.progress
+		            ? im->m.bia.progress(self, call, str0(req, "operationId"),
+		                                 str0(req, "backup"), &buf)
+		            : unsupported(call, lb_methods[mid].name);
 		break;
 	case LB_METHOD_BIA_CANCEL:
 		error = im->m.bia.cancel ? im->m.bia.cancel(self, call, str0(req, "operationId"),
-							    str0(req, "backup"))
-					 : unsupported(call, lb_methods[mid].name);
+		                                            str0(req, "backup"))
+		                         : unsupported(call, lb_methods[mid].name);
 		break;
 	case LB_METHOD_RIA_APPLIES_TO:
 		error = im->m.ria.applies_to(self, call, &buf);
@@ -265,25 +269,27 @@ run(lb_call *call, int mid, instance *in, const cJSON *req, int fd, cJSON *ans)
 		error = im->m.ria.execute(self, call, str0(req, "input"), &buf);
 		break;
 	case LB_METHOD_RIA_PROGRESS:
-		error = im->m.ria.progress ? im->m.ria.progress(self, call, str0(req, "operationId"),
-								str0(req, "restore"), &buf)
-					   : unsupported(call, lb_methods[mid].name);
+		error = im->m.ria.progress
+		            ? im->m.ria.progress(self, call, str0(req, "operationId"),
+		                                 str0(req, "restore"), &buf)
+		            : unsupported(call, lb_methods[mid].name);
 		break;
 	case LB_METHOD_RIA_CANCEL:
 		error = im->m.ria.cancel ? im->m.ria.cancel(self, call, str0(req, "operationId"),
-							    str0(req, "restore"))
-					 : unsupported(call, lb_methods[mid].name);
+		                                            str0(req, "restore"))
+		                         : unsupported(call, lb_methods[mid].name);
 		break;
 	case LB_METHOD_RIA_ARE_ADDITIONAL_ITEMS_READY:
 		flag = 1;
 		if (im->m.ria.are_additional_items_ready)
 			error = im->m.ria.are_additional_items_ready(
-				self, call, str0(req, "additionalItems"), str0(req, "restore"), &flag);
+			    self, call, str0(req, "additionalItems"), str0(req, "restore"), &flag);
 		if (error >= 0)
 			cJSON_AddBoolToObject(ans, "ready", flag);
 		break;
 	default:
-		lb_host_proto_fail("method %s cannot be called on an instance", lb_methods[mid].name);
+		lb_host_proto_fail("method %s cannot be called on an instance",
+		                   lb_methods[mid].name);
 	}
 	if (error >= 0) {
 		if (list.count || mid == LB_METHOD_OS_LIST_OBJECTS ||
@@ -360,7 +366,7 @@ lb_host_dispatch(lb_host *h, uint32_t call_id, uint32_t budget_ms, const char *p
 	if (!text)
 		return LB_ENOMEM;
 	error = lb_frame_send(h->chan, LB_FRAME_ANSWER, call_id, 0, text, strlen(text), -1,
-			      LB_DEADLINE_NONE);
+	                      LB_DEADLINE_NONE);
 	free(text);
 	return error;
 }

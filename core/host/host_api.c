@@ -137,7 +137,7 @@ host_progress(lb_call *call, int64_t done, int64_t total, const char *unit)
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (text && lb_frame_send(lb__the_host.chan, LB_FRAME_PROGRESS, hc->id, 0, text,
-				  strlen(text), -1, LB_DEADLINE_NONE) < 0)
+	                          strlen(text), -1, LB_DEADLINE_NONE) < 0)
 		_exit(0);
 	free(text);
 	if (hc->budget_ms > 0)
@@ -220,7 +220,7 @@ host_request(lb_call *call, cJSON *req, int fd, cJSON **ans_out)
 	if (!text)
 		return host_set_error(call, LB_ENOMEM, "out of memory");
 	if (lb_frame_send(lb__the_host.chan, LB_FRAME_HOST, hc->id, 0, text, strlen(text), fd,
-			  LB_DEADLINE_NONE) < 0)
+	                  LB_DEADLINE_NONE) < 0)
 		_exit(0);
 	free(text);
 	(void) lb_host_pump(&lb__the_host, LB_FRAME_HOST_ANSWER, &reply);
@@ -307,23 +307,23 @@ host_location_delete(lb_call *call, const char *key)
 }
 
 const lb_host_api lb__host_api = {
-	sizeof(lb_host_api),
-	LB_HOST_API_ABI_MINOR,
-	host_log,
-	host_set_error,
-	host_progress,
-	host_cancelled,
-	host_deadline_left_ms,
-	host_config_get,
-	host_strlist_append,
-	host_buf_append,
-	reg_os,
-	reg_vs,
-	reg_bia,
-	reg_ria,
-	host_location_put,
-	host_location_get,
-	host_location_exists,
-	host_location_list,
-	host_location_delete,
+    sizeof(lb_host_api),
+    LB_HOST_API_ABI_MINOR,
+    host_log,
+    host_set_error,
+    host_progress,
+    host_cancelled,
+    host_deadline_left_ms,
+    host_config_get,
+    host_strlist_append,
+    host_buf_append,
+    reg_os,
+    reg_vs,
+    reg_bia,
+    reg_ria,
+    host_location_put,
+    host_location_get,
+    host_location_exists,
+    host_location_list,
+    host_location_delete,
 };

@@ -50,7 +50,7 @@ fatal(lb_host *h, const char *msg)
 	text = cJSON_PrintUnformatted(o);
 	if (text)
 		(void) lb_frame_send(h->chan, LB_FRAME_FATAL, 0, 0, text, strlen(text), -1,
-				     lb_deadline_in(1000));
+		                     lb_deadline_in(1000));
 	fprintf(stderr, "lb-log:0:%s\n", msg);
 	_exit(LB_HOST_EXIT_FATAL);
 }
@@ -65,8 +65,9 @@ main(int argc, char **argv)
 	lb_frame f;
 
 	if (argc != 2 || !getenv("LIFEBOAT_PLUGIN_HOST") || fcntl(LB_CHANNEL_FD, F_GETFD) < 0) {
-		fprintf(stderr, "This program is a Lifeboat plugin host; it is started by the engine "
-				"(lifeboat), not by hand.\n");
+		fprintf(stderr,
+		        "This program is a Lifeboat plugin host; it is started by the engine "
+		        "(lifeboat), not by hand.\n");
 		return 64;
 	}
 	/* The engine dies => we die. EOF on the channel covers the rest. */
@@ -83,7 +84,7 @@ main(int argc, char **argv)
 		fatal(h, msg);
 	text = hello_json(h);
 	if (!text || lb_frame_send(h->chan, LB_FRAME_HELLO, 0, 0, text, strlen(text), -1,
-				   LB_DEADLINE_NONE) < 0)
+	                           LB_DEADLINE_NONE) < 0)
 		_exit(0);
 	free(text);
 	if (lb_frame_recv(h->chan, &f, LB_DEADLINE_NONE) < 0)

@@ -16,8 +16,8 @@
 #define BIA_V0_SIZE (offsetof(lb_backup_item_action_methods, destroy) + sizeof(void (*)(void)))
 #define RIA_V0_SIZE (offsetof(lb_restore_item_action_methods, destroy) + sizeof(void (*)(void)))
 
-static const char *const kind_names[] = {
-	"ObjectStore", "VolumeSnapshotter", "BackupItemAction", "RestoreItemAction"};
+static const char *const kind_names[] = {"ObjectStore", "VolumeSnapshotter", "BackupItemAction",
+                                         "RestoreItemAction"};
 
 static int refuse(lb_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -49,7 +49,7 @@ valid_name(const char *s)
 	do {                                                                                       \
 		if (!(dst)->field)                                                                 \
 			return refuse(h, "%s '%s': missing required method '" #field "'",          \
-				      kind_names[kind], name);                                     \
+			              kind_names[kind], name);                                     \
 	} while (0)
 
 /* Bitmask of non-NULL members after name, in declaration order (bit = index). */
@@ -59,7 +59,8 @@ method_bits(const void *table, size_t first, size_t size)
 	uint32_t bits = 0;
 	int bit = 0;
 
-	for (size_t off = first; off + sizeof(void (*)(void)) <= size; off += sizeof(void (*)(void))) {
+	for (size_t off = first; off + sizeof(void (*)(void)) <= size;
+	     off += sizeof(void (*)(void))) {
 		void (*fn)(void);
 
 		memcpy(&fn, (const char *) table + off, sizeof(fn));
@@ -78,10 +79,9 @@ lb_host_register(lb_host *h, int kind, const void *methods)
 		const char *name;
 	} *hdr = methods;
 	static const size_t v0[] = {OS_V0_SIZE, VS_V0_SIZE, BIA_V0_SIZE, RIA_V0_SIZE};
-	static const size_t cur[] = {sizeof(lb_object_store_methods),
-				     sizeof(lb_volume_snapshotter_methods),
-				     sizeof(lb_backup_item_action_methods),
-				     sizeof(lb_restore_item_action_methods)};
+	static const size_t cur[] = {
+	    sizeof(lb_object_store_methods), sizeof(lb_volume_snapshotter_methods),
+	    sizeof(lb_backup_item_action_methods), sizeof(lb_restore_item_action_methods)};
 	lb_host_impl *impl;
 	const char *name;
 
@@ -91,18 +91,20 @@ lb_host_register(lb_host *h, int kind, const void *methods)
 		return refuse(h, "register_* called with a NULL table");
 	name = hdr->name ? hdr->name : "(null)";
 	if (!valid_name(hdr->name))
-		return refuse(h, "%s name '%s' is malformed: use '<dns-subdomain>/<name>', e.g. "
-			      "'example.com/store'", kind_names[kind], name);
+		return refuse(h,
+		              "%s name '%s' is malformed: use '<dns-subdomain>/<name>', e.g. "
+		              "'example.com/store'",
+		              kind_names[kind], name);
 	if (hdr->struct_size < v0[kind]) {
 		snprintf(h->reg_error, sizeof(h->reg_error),
-			 "%s '%s': methods table is %u bytes, shorter than the %zu bytes of "
-			 "abi_minor 0: rebuild the plugin against SDK %d.x",
-			 kind_names[kind], name, hdr->struct_size, v0[kind], LB_SDK_MAJOR);
+		         "%s '%s': methods table is %u bytes, shorter than the %zu bytes of "
+		         "abi_minor 0: rebuild the plugin against SDK %d.x",
+		         kind_names[kind], name, hdr->struct_size, v0[kind], LB_SDK_MAJOR);
 		return LB_EINVAL;
 	}
 	if (h->nimpls >= LB_HOST_MAX_IMPLS)
-		return refuse(h, "%s '%s': too many implementations in one plugin", kind_names[kind],
-			      name);
+		return refuse(h, "%s '%s': too many implementations in one plugin",
+		              kind_names[kind], name);
 	for (int i = 0; i < h->nimpls; i++)
 		if (h->impls[i].kind == kind && !strcmp(h->impls[i].name, hdr->name))
 			return refuse(h, "%s '%s' registered twice", kind_names[kind], name);
@@ -113,7 +115,7 @@ lb_host_register(lb_host *h, int kind, const void *methods)
 	impl->name = hdr->name;
 	impl->abi_minor = hdr->abi_minor;
 	impl->bits = method_bits(methods, offsetof(lb_object_store_methods, init),
-				 hdr->struct_size < cur[kind] ? hdr->struct_size : cur[kind]);
+	                         hdr->struct_size < cur[kind] ? hdr->struct_size : cur[kind]);
 	switch (kind) {
 	case 0: {
 		lb_object_store_methods *m = &impl->m.os;

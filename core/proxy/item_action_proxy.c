@@ -28,10 +28,10 @@ bia_applies_to(lb_backup_item_action *self, lb_call *call, lb_buf *selector_json
 
 static int
 bia_execute(lb_backup_item_action *self,
-	    lb_call *call,
-	    const char *item_json,
-	    const char *backup_json,
-	    lb_buf *output_json_out)
+            lb_call *call,
+            const char *item_json,
+            const char *backup_json,
+            lb_buf *output_json_out)
 {
 	cJSON *req = lb_proxy__req();
 
@@ -42,10 +42,10 @@ bia_execute(lb_backup_item_action *self,
 
 static int
 bia_progress(lb_backup_item_action *self,
-	     lb_call *call,
-	     const char *operation_id,
-	     const char *backup_json,
-	     lb_buf *progress_json_out)
+             lb_call *call,
+             const char *operation_id,
+             const char *backup_json,
+             lb_buf *progress_json_out)
 {
 	cJSON *req = lb_proxy__req();
 
@@ -55,7 +55,10 @@ bia_progress(lb_backup_item_action *self,
 }
 
 static int
-bia_cancel(lb_backup_item_action *self, lb_call *call, const char *operation_id, const char *backup_json)
+bia_cancel(lb_backup_item_action *self,
+           lb_call *call,
+           const char *operation_id,
+           const char *backup_json)
 {
 	cJSON *req = lb_proxy__req();
 
@@ -71,14 +74,14 @@ bia_destroy(lb_backup_item_action *self)
 }
 
 static const lb_backup_item_action_methods bia_proxy = {
-	LB_BACKUP_ITEM_ACTION_METHODS_HEADER,
-	"proxy",
-	bia_init,
-	bia_applies_to,
-	bia_execute,
-	bia_progress,
-	bia_cancel,
-	bia_destroy,
+    LB_BACKUP_ITEM_ACTION_METHODS_HEADER,
+    "proxy",
+    bia_init,
+    bia_applies_to,
+    bia_execute,
+    bia_progress,
+    bia_cancel,
+    bia_destroy,
 };
 
 static int
@@ -95,7 +98,10 @@ ria_applies_to(lb_restore_item_action *self, lb_call *call, lb_buf *selector_jso
 }
 
 static int
-ria_execute(lb_restore_item_action *self, lb_call *call, const char *input_json, lb_buf *output_json_out)
+ria_execute(lb_restore_item_action *self,
+            lb_call *call,
+            const char *input_json,
+            lb_buf *output_json_out)
 {
 	cJSON *req = lb_proxy__req();
 
@@ -105,10 +111,10 @@ ria_execute(lb_restore_item_action *self, lb_call *call, const char *input_json,
 
 static int
 ria_progress(lb_restore_item_action *self,
-	     lb_call *call,
-	     const char *operation_id,
-	     const char *restore_json,
-	     lb_buf *progress_json_out)
+             lb_call *call,
+             const char *operation_id,
+             const char *restore_json,
+             lb_buf *progress_json_out)
 {
 	cJSON *req = lb_proxy__req();
 
@@ -118,7 +124,10 @@ ria_progress(lb_restore_item_action *self,
 }
 
 static int
-ria_cancel(lb_restore_item_action *self, lb_call *call, const char *operation_id, const char *restore_json)
+ria_cancel(lb_restore_item_action *self,
+           lb_call *call,
+           const char *operation_id,
+           const char *restore_json)
 {
 	cJSON *req = lb_proxy__req();
 
@@ -129,10 +138,10 @@ ria_cancel(lb_restore_item_action *self, lb_call *call, const char *operation_id
 
 static int
 ria_are_additional_items_ready(lb_restore_item_action *self,
-			       lb_call *call,
-			       const char *additional_items_json,
-			       const char *restore_json,
-			       int *ready_out)
+                               lb_call *call,
+                               const char *additional_items_json,
+                               const char *restore_json,
+                               int *ready_out)
 {
 	cJSON *req = lb_proxy__req(), *ans = NULL;
 	int error;
@@ -153,23 +162,23 @@ ria_destroy(lb_restore_item_action *self)
 }
 
 static const lb_restore_item_action_methods ria_proxy = {
-	LB_RESTORE_ITEM_ACTION_METHODS_HEADER,
-	"proxy",
-	ria_init,
-	ria_applies_to,
-	ria_execute,
-	ria_progress,
-	ria_cancel,
-	ria_are_additional_items_ready,
-	ria_destroy,
+    LB_RESTORE_ITEM_ACTION_METHODS_HEADER,
+    "proxy",
+    ria_init,
+    ria_applies_to,
+    ria_execute,
+    ria_progress,
+    ria_cancel,
+    ria_are_additional_items_ready,
+    ria_destroy,
 };
 
 int
 lb_plugins_open_backup_item_action(lb_plugin_manager *mgr,
-				   const char *name,
-				   const lb_config *config,
-				   lb_call *call,
-				   lb_backup_item_action_handle **out)
+                                   const char *name,
+                                   const lb_config *config,
+                                   lb_call *call,
+                                   lb_backup_item_action_handle **out)
 {
 	lb_proxy *px = NULL;
 	int error = lb_proxy__open(mgr, LB_KIND_BACKUP_ITEM_ACTION, name, config, call, &px);
@@ -184,10 +193,10 @@ lb_plugins_open_backup_item_action(lb_plugin_manager *mgr,
 
 int
 lb_plugins_open_restore_item_action(lb_plugin_manager *mgr,
-				    const char *name,
-				    const lb_config *config,
-				    lb_call *call,
-				    lb_restore_item_action_handle **out)
+                                    const char *name,
+                                    const lb_config *config,
+                                    lb_call *call,
+                                    lb_restore_item_action_handle **out)
 {
 	lb_proxy *px = NULL;
 	int error = lb_proxy__open(mgr, LB_KIND_RESTORE_ITEM_ACTION, name, config, call, &px);

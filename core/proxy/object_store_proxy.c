@@ -12,11 +12,11 @@ os_init(lb_call *call, const lb_config *config, lb_object_store **self_out)
 
 static int
 os_put_object(lb_object_store *self,
-	      lb_call *call,
-	      const char *bucket,
-	      const char *key,
-	      int body_fd,
-	      int64_t size)
+              lb_call *call,
+              const char *bucket,
+              const char *key,
+              int body_fd,
+              int64_t size)
 {
 	cJSON *req = lb_proxy__req(), *ans = NULL;
 	int error;
@@ -30,11 +30,8 @@ os_put_object(lb_object_store *self,
 }
 
 static int
-os_object_exists(lb_object_store *self,
-		 lb_call *call,
-		 const char *bucket,
-		 const char *key,
-		 int *exists_out)
+os_object_exists(
+    lb_object_store *self, lb_call *call, const char *bucket, const char *key, int *exists_out)
 {
 	cJSON *req = lb_proxy__req(), *ans = NULL;
 	int error;
@@ -49,7 +46,8 @@ os_object_exists(lb_object_store *self,
 }
 
 static int
-os_get_object(lb_object_store *self, lb_call *call, const char *bucket, const char *key, int sink_fd)
+os_get_object(
+    lb_object_store *self, lb_call *call, const char *bucket, const char *key, int sink_fd)
 {
 	cJSON *req = lb_proxy__req(), *ans = NULL;
 	int error;
@@ -63,11 +61,11 @@ os_get_object(lb_object_store *self, lb_call *call, const char *bucket, const ch
 
 static int
 os_list_common_prefixes(lb_object_store *self,
-			lb_call *call,
-			const char *bucket,
-			const char *prefix,
-			const char *delimiter,
-			lb_strlist *prefixes_out)
+                        lb_call *call,
+                        const char *bucket,
+                        const char *prefix,
+                        const char *delimiter,
+                        lb_strlist *prefixes_out)
 {
 	cJSON *req = lb_proxy__req(), *ans = NULL;
 	int error;
@@ -84,10 +82,10 @@ os_list_common_prefixes(lb_object_store *self,
 
 static int
 os_list_objects(lb_object_store *self,
-		lb_call *call,
-		const char *bucket,
-		const char *prefix,
-		lb_strlist *keys_out)
+                lb_call *call,
+                const char *bucket,
+                const char *prefix,
+                lb_strlist *keys_out)
 {
 	cJSON *req = lb_proxy__req(), *ans = NULL;
 	int error;
@@ -116,11 +114,11 @@ os_delete_object(lb_object_store *self, lb_call *call, const char *bucket, const
 
 static int
 os_create_signed_url(lb_object_store *self,
-		     lb_call *call,
-		     const char *bucket,
-		     const char *key,
-		     int64_t ttl_ms,
-		     lb_buf *url_out)
+                     lb_call *call,
+                     const char *bucket,
+                     const char *key,
+                     int64_t ttl_ms,
+                     lb_buf *url_out)
 {
 	cJSON *req = lb_proxy__req(), *ans = NULL;
 	int error;
@@ -142,25 +140,25 @@ os_destroy(lb_object_store *self)
 }
 
 static const lb_object_store_methods os_proxy = {
-	LB_OBJECT_STORE_METHODS_HEADER,
-	"proxy",
-	os_init,
-	os_put_object,
-	os_object_exists,
-	os_get_object,
-	os_list_common_prefixes,
-	os_list_objects,
-	os_delete_object,
-	os_create_signed_url,
-	os_destroy,
+    LB_OBJECT_STORE_METHODS_HEADER,
+    "proxy",
+    os_init,
+    os_put_object,
+    os_object_exists,
+    os_get_object,
+    os_list_common_prefixes,
+    os_list_objects,
+    os_delete_object,
+    os_create_signed_url,
+    os_destroy,
 };
 
 int
 lb_plugins_open_object_store(lb_plugin_manager *mgr,
-			     const char *name,
-			     const lb_config *config,
-			     lb_call *call,
-			     lb_object_store_handle **out)
+                             const char *name,
+                             const lb_config *config,
+                             lb_call *call,
+                             lb_object_store_handle **out)
 {
 	lb_proxy *px = NULL;
 	int error = lb_proxy__open(mgr, LB_KIND_OBJECT_STORE, name, config, call, &px);

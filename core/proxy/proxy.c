@@ -7,11 +7,11 @@
 
 int
 lb_proxy__open(lb_plugin_manager *mgr,
-	       int kind,
-	       const char *name,
-	       const lb_config *config,
-	       lb_call *call,
-	       lb_proxy **out)
+               int kind,
+               const char *name,
+               const lb_config *config,
+               lb_call *call,
+               lb_proxy **out)
 {
 	lb_proxy *px;
 	int error;
@@ -59,7 +59,7 @@ lb_proxy__call(void *self, lb_call *call, int mid, cJSON *req, int fd, cJSON **a
 	if (!px || !px->inst) {
 		cJSON_Delete(req);
 		return lb_call_set_error(call, LB_EINVAL, "%s on a closed or NULL handle",
-					 lb_methods[mid].name);
+		                         lb_methods[mid].name);
 	}
 	if (!req)
 		return lb_call_set_error(call, LB_ENOMEM, "out of memory");

@@ -20,11 +20,11 @@ typedef struct lb_proxy {
 } lb_proxy;
 
 int lb_proxy__open(lb_plugin_manager *mgr,
-		   int kind,
-		   const char *name,
-		   const lb_config *config,
-		   lb_call *call,
-		   lb_proxy **out);
+                   int kind,
+                   const char *name,
+                   const lb_config *config,
+                   lb_call *call,
+                   lb_proxy **out);
 void lb_proxy__destroy(void *self);
 void lb_proxy__close(lb_proxy *px);
 /* Invoke @mid on the proxy @self; @req is consumed. */

@@ -22,12 +22,12 @@ text_call(void *self, lb_call *call, int mid, cJSON *req, lb_buf *out)
 
 static int
 vs_create_volume_from_snapshot(lb_volume_snapshotter *self,
-			       lb_call *call,
-			       const char *snapshot_id,
-			       const char *volume_type,
-			       const char *volume_az,
-			       int64_t iops,
-			       lb_buf *volume_id_out)
+                               lb_call *call,
+                               const char *snapshot_id,
+                               const char *volume_type,
+                               const char *volume_az,
+                               int64_t iops,
+                               lb_buf *volume_id_out)
 {
 	cJSON *req = lb_proxy__req();
 
@@ -39,7 +39,10 @@ vs_create_volume_from_snapshot(lb_volume_snapshotter *self,
 }
 
 static int
-vs_get_volume_id(lb_volume_snapshotter *self, lb_call *call, const char *pv_json, lb_buf *volume_id_out)
+vs_get_volume_id(lb_volume_snapshotter *self,
+                 lb_call *call,
+                 const char *pv_json,
+                 lb_buf *volume_id_out)
 {
 	cJSON *req = lb_proxy__req();
 
@@ -49,10 +52,10 @@ vs_get_volume_id(lb_volume_snapshotter *self, lb_call *call, const char *pv_json
 
 static int
 vs_set_volume_id(lb_volume_snapshotter *self,
-		 lb_call *call,
-		 const char *pv_json,
-		 const char *volume_id,
-		 lb_buf *pv_json_out)
+                 lb_call *call,
+                 const char *pv_json,
+                 const char *volume_id,
+                 lb_buf *pv_json_out)
 {
 	cJSON *req = lb_proxy__req();
 
@@ -63,11 +66,11 @@ vs_set_volume_id(lb_volume_snapshotter *self,
 
 static int
 vs_get_volume_info(lb_volume_snapshotter *self,
-		   lb_call *call,
-		   const char *volume_id,
-		   const char *volume_az,
-		   lb_buf *volume_type_out,
-		   int64_t *iops_out)
+                   lb_call *call,
+                   const char *volume_id,
+                   const char *volume_az,
+                   lb_buf *volume_type_out,
+                   int64_t *iops_out)
 {
 	cJSON *req = lb_proxy__req(), *ans = NULL;
 	int error;
@@ -87,11 +90,11 @@ vs_get_volume_info(lb_volume_snapshotter *self,
 
 static int
 vs_create_snapshot(lb_volume_snapshotter *self,
-		   lb_call *call,
-		   const char *volume_id,
-		   const char *volume_az,
-		   const lb_config *tags,
-		   lb_buf *snapshot_id_out)
+                   lb_call *call,
+                   const char *volume_id,
+                   const char *volume_az,
+                   const lb_config *tags,
+                   lb_buf *snapshot_id_out)
 {
 	cJSON *req = lb_proxy__req(), *t = cJSON_CreateObject();
 
@@ -100,7 +103,7 @@ vs_create_snapshot(lb_volume_snapshotter *self,
 	for (uint32_t i = 0; tags && i < tags->count; i++)
 		if (tags->items[i].key)
 			cJSON_AddStringToObject(t, tags->items[i].key,
-						tags->items[i].value ? tags->items[i].value : "");
+			                        tags->items[i].value ? tags->items[i].value : "");
 	cJSON_AddItemToObject(req, "tags", t);
 	return text_call(self, call, LB_METHOD_VS_CREATE_SNAPSHOT, req, snapshot_id_out);
 }
@@ -121,24 +124,24 @@ vs_destroy(lb_volume_snapshotter *self)
 }
 
 static const lb_volume_snapshotter_methods vs_proxy = {
-	LB_VOLUME_SNAPSHOTTER_METHODS_HEADER,
-	"proxy",
-	vs_init,
-	vs_create_volume_from_snapshot,
-	vs_get_volume_id,
-	vs_set_volume_id,
-	vs_get_volume_info,
-	vs_create_snapshot,
-	vs_delete_snapshot,
-	vs_destroy,
+    LB_VOLUME_SNAPSHOTTER_METHODS_HEADER,
+    "proxy",
+    vs_init,
+    vs_create_volume_from_snapshot,
+    vs_get_volume_id,
+    vs_set_volume_id,
+    vs_get_volume_info,
+    vs_create_snapshot,
+    vs_delete_snapshot,
+    vs_destroy,
 };
 
 int
 lb_plugins_open_volume_snapshotter(lb_plugin_manager *mgr,
-				   const char *name,
-				   const lb_config *config,
-				   lb_call *call,
-				   lb_volume_snapshotter_handle **out)
+                                   const char *name,
+                                   const lb_config *config,
+                                   lb_call *call,
+                                   lb_volume_snapshotter_handle **out)
 {
 	lb_proxy *px = NULL;
 	int error = lb_proxy__open(mgr, LB_KIND_VOLUME_SNAPSHOTTER, name, config, call, &px);

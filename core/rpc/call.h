@@ -32,10 +32,10 @@ typedef enum lb_call_class {
 typedef struct lb_cancel lb_cancel;
 
 lb_cancel *lb_cancel_new(void);
-void lb_cancel_free(lb_cancel *c);       /* NULL-safe; no call may still use it */
-void lb_cancel_trigger(lb_cancel *c);    /* idempotent, async-signal-safe */
+void lb_cancel_free(lb_cancel *c);    /* NULL-safe; no call may still use it */
+void lb_cancel_trigger(lb_cancel *c); /* idempotent, async-signal-safe */
 int lb_cancel_is_set(const lb_cancel *c);
-int lb_cancel_fd(const lb_cancel *c);    /* readable once triggered (for poll), or -1 */
+int lb_cancel_fd(const lb_cancel *c); /* readable once triggered (for poll), or -1 */
 
 typedef struct lb_call_opts {
 	int64_t limit_ms;             /* -1 (or 0): the method class default */
@@ -44,14 +44,17 @@ typedef struct lb_call_opts {
 	const char *task;             /* for logs ("backup/nightly-1"), copied, may be NULL */
 } lb_call_opts;
 
-#define LB_CALL_OPTS_INIT {-1, NULL, NULL, NULL}
+#define LB_CALL_OPTS_INIT                                                                          \
+	{                                                                                          \
+		-1, NULL, NULL, NULL                                                               \
+	}
 
 struct lb_call {
 	int64_t limit_ms;
 	lb_cancel *cancel;
 	struct lb_location *location;
 	char *task;
-	int code;          /* code of the last failure, 0 if none */
+	int code;           /* code of the last failure, 0 if none */
 	char message[1024]; /* message of the last failure, "" if none */
 	/* Progress of the method in flight (updated by the supervisor). */
 	int64_t progress_done;
@@ -68,7 +71,7 @@ const char *lb_call_error_message(const lb_call *call);
 int lb_call_error_code(const lb_call *call);
 /* Set code and message (the last one wins) and return @code. */
 int lb_call_set_error(lb_call *call, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Forget the last failure (the proxies do this at the start of every method). */
 void lb_call_clear_error(lb_call *call);
 

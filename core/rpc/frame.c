@@ -92,13 +92,13 @@ lb_io_read_full(int fd, void *buf, size_t n, lb_deadline dl)
 
 int
 lb_frame_send(int chan,
-	      uint16_t type,
-	      uint32_t call_id,
-	      uint32_t budget_ms,
-	      const char *payload,
-	      size_t len,
-	      int fd,
-	      lb_deadline dl)
+              uint16_t type,
+              uint32_t call_id,
+              uint32_t budget_ms,
+              const char *payload,
+              size_t len,
+              int fd,
+              lb_deadline dl)
 {
 	lb_frame_hdr hdr = {(uint32_t) len, type, 0, call_id, budget_ms};
 	union {
@@ -112,8 +112,8 @@ lb_frame_send(int chan,
 	int error;
 
 	if (len > LB_FRAME_MAX)
-		return lb_error_set(LB_EPROTO, "frame of %zu bytes exceeds the %u byte limit",
-				    len, LB_FRAME_MAX);
+		return lb_error_set(LB_EPROTO, "frame of %zu bytes exceeds the %u byte limit", len,
+		                    LB_FRAME_MAX);
 	if (fd >= 0)
 		hdr.flags |= LB_FRAME_HAS_FD;
 	memset(&msg, 0, sizeof(msg));
@@ -153,7 +153,8 @@ lb_frame_send(int chan,
 	/* The descriptor went with the first byte; the rest is plain bytes. */
 	sent = (size_t) w;
 	if (sent < sizeof(hdr)) {
-		if ((error = lb_io_write_full(chan, (char *) &hdr + sent, sizeof(hdr) - sent, dl)) < 0)
+		if ((error = lb_io_write_full(chan, (char *) &hdr + sent, sizeof(hdr) - sent, dl)) <
+		    0)
 			return error;
 		sent = sizeof(hdr);
 	}
@@ -204,7 +205,8 @@ lb_frame_recv(int chan, lb_frame *frame_out, lb_deadline dl)
 		size_t n;
 
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-			error = lb_error_set(LB_EPROTO, "frame carries an unexpected control message");
+			error =
+			    lb_error_set(LB_EPROTO, "frame carries an unexpected control message");
 			goto done;
 		}
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -217,7 +219,8 @@ lb_frame_recv(int chan, lb_frame *frame_out, lb_deadline dl)
 			else
 				(void) close(got);
 			if (i > 0) {
-				error = lb_error_set(LB_EPROTO, "frame carries more than one descriptor");
+				error = lb_error_set(LB_EPROTO,
+				                     "frame carries more than one descriptor");
 				goto done;
 			}
 		}
@@ -227,25 +230,28 @@ lb_frame_recv(int chan, lb_frame *frame_out, lb_deadline dl)
 		goto done;
 	}
 	if ((size_t) r < sizeof(f.hdr) &&
-	    (error = lb_io_read_full(chan, (char *) &f.hdr + r, sizeof(f.hdr) - (size_t) r, dl)) < 0) {
+	    (error = lb_io_read_full(chan, (char *) &f.hdr + r, sizeof(f.hdr) - (size_t) r, dl)) <
+	        0) {
 		if (error == LB_ECRASHED)
 			error = lb_error_set(LB_EPROTO, "truncated frame header");
 		goto done;
 	}
 	if (f.hdr.len > LB_FRAME_MAX) {
 		error = lb_error_set(LB_EPROTO, "frame of %u bytes exceeds the %u byte limit",
-				     f.hdr.len, LB_FRAME_MAX);
+		                     f.hdr.len, LB_FRAME_MAX);
 		goto done;
 	}
 	if (((f.hdr.flags & LB_FRAME_HAS_FD) != 0) != (f.fd >= 0)) {
-		error = lb_error_set(LB_EPROTO, "frame type %u: descriptor flag and descriptor disagree",
-				     f.hdr.type);
+		error = lb_error_set(LB_EPROTO,
+		                     "frame type %u: descriptor flag and descriptor disagree",
+		                     f.hdr.type);
 		goto done;
 	}
 	if (f.hdr.len > 0) {
 		f.payload = malloc((size_t) f.hdr.len + 1);
 		if (!f.payload) {
-			error = lb_error_set(LB_ENOMEM, "out of memory for a %u byte frame", f.hdr.len);
+			error =
+			    lb_error_set(LB_ENOMEM, "out of memory for a %u byte frame", f.hdr.len);
 			goto done;
 		}
 		if ((error = lb_io_read_full(chan, f.payload, f.hdr.len, dl)) < 0) {

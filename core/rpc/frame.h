@@ -14,22 +14,22 @@
 
 #define LB_FRAME_MAX (16u * 1024u * 1024u)
 #define LB_FRAME_HAS_FD 0x0001u
-#define LB_CHANNEL_FD 3 /* the child's end of the channel */
+#define LB_CHANNEL_FD 3      /* the child's end of the channel */
 #define LB_HOST_EXIT_FATAL 2 /* the host refused the plugin: do not respawn */
 #define LB_HOST_EXIT_PROTO 3 /* protocol violation seen by the host */
 
 typedef enum lb_frame_type {
-	LB_FRAME_HELLO = 1,     /* child -> engine: ready, what is registered */
-	LB_FRAME_WELCOME = 2,   /* engine -> child: accepted */
-	LB_FRAME_REFUSE = 3,    /* engine -> child: refused, {reason}; child exits */
-	LB_FRAME_FATAL = 4,     /* child -> engine: could not load, {message}; child exits */
-	LB_FRAME_CALL = 16,     /* engine -> child: {method, instance, ...args} */
-	LB_FRAME_ANSWER = 17,   /* child -> engine: {code, message, ...outputs} */
-	LB_FRAME_CANCEL = 18,   /* engine -> child: cancel the call in flight */
-	LB_FRAME_PROGRESS = 19, /* child -> engine: {done, total, unit}; extends the deadline */
-	LB_FRAME_HOST = 20,     /* child -> engine: {op, key, ...} a host location_* request */
+	LB_FRAME_HELLO = 1,        /* child -> engine: ready, what is registered */
+	LB_FRAME_WELCOME = 2,      /* engine -> child: accepted */
+	LB_FRAME_REFUSE = 3,       /* engine -> child: refused, {reason}; child exits */
+	LB_FRAME_FATAL = 4,        /* child -> engine: could not load, {message}; child exits */
+	LB_FRAME_CALL = 16,        /* engine -> child: {method, instance, ...args} */
+	LB_FRAME_ANSWER = 17,      /* child -> engine: {code, message, ...outputs} */
+	LB_FRAME_CANCEL = 18,      /* engine -> child: cancel the call in flight */
+	LB_FRAME_PROGRESS = 19,    /* child -> engine: {done, total, unit}; extends the deadline */
+	LB_FRAME_HOST = 20,        /* child -> engine: {op, key, ...} a host location_* request */
 	LB_FRAME_HOST_ANSWER = 21, /* engine -> child: {code, message, ...outputs} */
-	LB_FRAME_LOG = 22,      /* child -> engine: {level, msg} */
+	LB_FRAME_LOG = 22,         /* child -> engine: {level, msg} */
 } lb_frame_type;
 
 typedef struct lb_frame_hdr {
@@ -48,13 +48,13 @@ typedef struct lb_frame {
 
 /* Send one frame; @fd >= 0 is passed (borrowed, not closed). EPIPE => LB_ECRASHED. */
 int lb_frame_send(int chan,
-		  uint16_t type,
-		  uint32_t call_id,
-		  uint32_t budget_ms,
-		  const char *payload,
-		  size_t len,
-		  int fd,
-		  lb_deadline dl);
+                  uint16_t type,
+                  uint32_t call_id,
+                  uint32_t budget_ms,
+                  const char *payload,
+                  size_t len,
+                  int fd,
+                  lb_deadline dl);
 /* Receive one frame. Returns 0, LB_ECRASHED on EOF at a frame boundary, LB_EPROTO on a
  * bad, oversized or truncated frame or an unexpected fd, LB_ETIMEDOUT at @dl. */
 int lb_frame_recv(int chan, lb_frame *frame_out, lb_deadline dl);

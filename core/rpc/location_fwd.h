@@ -18,10 +18,10 @@ typedef struct lb_location_hooks {
 	int (*get)(struct lb_location *loc, lb_call *call, const char *key, int fd);
 	int (*exists)(struct lb_location *loc, lb_call *call, const char *key, int *exists_out);
 	int (*list)(struct lb_location *loc,
-		    lb_call *call,
-		    const char *prefix,
-		    const char *delimiter,
-		    lb_strlist *out);
+	            lb_call *call,
+	            const char *prefix,
+	            const char *delimiter,
+	            lb_strlist *out);
 	int (*del)(struct lb_location *loc, lb_call *call, const char *key);
 } lb_location_hooks;
 

@@ -23,8 +23,8 @@ extern char **environ;
 const char *
 lb_child_state_name(lb_child_state s)
 {
-	static const char *const names[] = {
-		"dead", "spawning", "ready", "busy", "draining", "backoff"};
+	static const char *const names[] = {"dead", "spawning", "ready",
+	                                    "busy", "draining", "backoff"};
 
 	return (unsigned) s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
@@ -80,7 +80,8 @@ lb_child_spawn(lb_child *c, const char *host_path, const char *plugin_path)
 	}
 	n = 0;
 	for (char **e = environ; *e; e++)
-		if (strncmp(*e, "LIFEBOAT_PLUGIN_HOST=", 21) && strncmp(*e, "LIFEBOAT_PLUGIN_PPID=", 21))
+		if (strncmp(*e, "LIFEBOAT_PLUGIN_HOST=", 21) &&
+		    strncmp(*e, "LIFEBOAT_PLUGIN_PPID=", 21))
 			envp[n++] = *e;
 	snprintf(ppid_env, sizeof(ppid_env), "LIFEBOAT_PLUGIN_PPID=%d", (int) getpid());
 	envp[n++] = "LIFEBOAT_PLUGIN_HOST=1";
@@ -104,7 +105,7 @@ lb_child_spawn(lb_child *c, const char *host_path, const char *plugin_path)
 	posix_spawnattr_setsigdefault(&attr, &deflt);
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
+	                                    POSIX_SPAWN_SETSIGDEF);
 	argv[0] = (char *) host_path;
 	argv[1] = (char *) plugin_path;
 	argv[2] = NULL;
@@ -151,7 +152,7 @@ emit_line(lb_child *c, char *line)
 	}
 	snprintf(c->last_line, sizeof(c->last_line), "%s", line);
 	snprintf(fields, sizeof(fields), "plugin=%s pid=%d", c->log_name ? c->log_name : "?",
-		 (int) c->pid);
+	         (int) c->pid);
 	lb_log_emit(level, fields, "%s", line);
 }
 

@@ -24,15 +24,15 @@ const char *lb_child_state_name(lb_child_state s);
 typedef struct lb_child {
 	lb_child_state state;
 	pid_t pid;
-	int pidfd;  /* readable once the child exited */
-	int chan;   /* our end of the socketpair */
-	int err_fd; /* read end of the child's stderr (and stdout) */
-	lb_buf errline;    /* partial stderr line */
-	char last_line[512]; /* last stderr line, for crash reasons */
+	int pidfd;            /* readable once the child exited */
+	int chan;             /* our end of the socketpair */
+	int err_fd;           /* read end of the child's stderr (and stdout) */
+	lb_buf errline;       /* partial stderr line */
+	char last_line[512];  /* last stderr line, for crash reasons */
 	const char *log_name; /* plugin name or file, for re-logged lines */
 	uint32_t next_call_id;
-	int status;          /* wait status once reaped, -1 before */
-	double *instances;   /* instance ids initialised in this child */
+	int status;        /* wait status once reaped, -1 before */
+	double *instances; /* instance ids initialised in this child */
 	size_t ninstances, capinstances;
 } lb_child;
 

@@ -76,12 +76,12 @@ serve_host(lb_child *c, lb_call *call, const lb_frame *f)
 	lb_error_clear();
 	if (!call || !call->location) {
 		error = lb_call_set_error(call, LB_EUNSUPPORTED,
-					  "this call has no storage location (location_%s)", op);
+		                          "this call has no storage location (location_%s)", op);
 	} else if (!strcmp(op, "put") && key && f->fd >= 0) {
 		const cJSON *sz = cJSON_GetObjectItemCaseSensitive(req, "size");
 
 		error = hooks->put(call->location, call, key, f->fd,
-				   cJSON_IsNumber(sz) ? (int64_t) sz->valuedouble : -1);
+		                   cJSON_IsNumber(sz) ? (int64_t) sz->valuedouble : -1);
 	} else if (!strcmp(op, "get") && key && f->fd >= 0) {
 		error = hooks->get(call->location, call, key, f->fd);
 	} else if (!strcmp(op, "exists") && key && f->fd < 0) {
@@ -89,8 +89,10 @@ serve_host(lb_child *c, lb_call *call, const lb_frame *f)
 		if (error >= 0)
 			cJSON_AddBoolToObject(ans, "exists", exists);
 	} else if (!strcmp(op, "list") && f->fd < 0) {
-		const char *prefix = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "prefix"));
-		const char *delim = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "delimiter"));
+		const char *prefix =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "prefix"));
+		const char *delim =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "delimiter"));
 
 		error = hooks->list(call->location, call, prefix ? prefix : "", delim, &list);
 		if (error >= 0) {
@@ -110,11 +112,12 @@ serve_host(lb_child *c, lb_call *call, const lb_frame *f)
 	cJSON_AddNumberToObject(ans, "code", error);
 	if (error < 0)
 		cJSON_AddStringToObject(ans, "message",
-					call && call->message[0] ? call->message : lb_error_last(error));
+		                        call && call->message[0] ? call->message
+		                                                 : lb_error_last(error));
 	text = cJSON_PrintUnformatted(ans);
 	error = text ? lb_frame_send(c->chan, LB_FRAME_HOST_ANSWER, f->hdr.call_id, 0, text,
-				     strlen(text), -1, lb_deadline_in(10000))
-		     : LB_ENOMEM;
+	                             strlen(text), -1, lb_deadline_in(10000))
+	             : LB_ENOMEM;
 	free(text);
 done_proto:
 	if (call) {
@@ -133,14 +136,14 @@ typedef enum outcome { OUT_ANSWER, OUT_TIMEOUT, OUT_DIED, OUT_PROTO, OUT_CANCELE
  * the child was stopped (the sentence is in the call). */
 static int
 one_call(lb_plugin *p,
-	 lb_child *c,
-	 lb_call *call,
-	 int mid,
-	 const char *text,
-	 int fd,
-	 int64_t limit_ms,
-	 cJSON **ans_out,
-	 int *dead_out)
+         lb_child *c,
+         lb_call *call,
+         int mid,
+         const char *text,
+         int fd,
+         int64_t limit_ms,
+         cJSON **ans_out,
+         int *dead_out)
 {
 	const char *method = lb_methods[mid].name;
 	uint32_t id = c->next_call_id++;
@@ -154,17 +157,17 @@ one_call(lb_plugin *p,
 
 	*dead_out = 0;
 	error = lb_frame_send(c->chan, LB_FRAME_CALL, id,
-			      limit_ms > UINT32_MAX ? UINT32_MAX : (uint32_t) limit_ms, text,
-			      strlen(text), fd, dl);
+	                      limit_ms > UINT32_MAX ? UINT32_MAX : (uint32_t) limit_ms, text,
+	                      strlen(text), fd, dl);
 	if (error == LB_ETIMEDOUT)
 		out = OUT_TIMEOUT;
 	else if (error < 0)
 		out = OUT_DIED;
 	while (!ans && out == OUT_ANSWER) {
 		struct pollfd pfd[4] = {{c->chan, POLLIN, 0},
-					{c->pidfd, POLLIN, 0},
-					{c->err_fd, POLLIN, 0},
-					{cancel_sent ? -1 : cancel_fd, POLLIN, 0}};
+		                        {c->pidfd, POLLIN, 0},
+		                        {c->err_fd, POLLIN, 0},
+		                        {cancel_sent ? -1 : cancel_fd, POLLIN, 0}};
 		int n = poll(pfd, 4, lb_deadline_poll_ms(dl));
 
 		if (n < 0 && errno == EINTR)
@@ -191,12 +194,13 @@ one_call(lb_plugin *p,
 			}
 			if (f.hdr.call_id != id) {
 				snprintf(proto, sizeof(proto), "frame for call %u during call %u",
-					 f.hdr.call_id, id);
+				         f.hdr.call_id, id);
 				out = OUT_PROTO;
 			} else if (f.hdr.type == LB_FRAME_ANSWER && f.fd < 0) {
 				ans = cJSON_Parse(f.payload ? f.payload : "");
 				if (!cJSON_IsObject(ans)) {
-					snprintf(proto, sizeof(proto), "ANSWER is not a JSON object");
+					snprintf(proto, sizeof(proto),
+					         "ANSWER is not a JSON object");
 					out = OUT_PROTO;
 				}
 			} else if (f.hdr.type == LB_FRAME_PROGRESS && f.fd < 0) {
@@ -205,8 +209,10 @@ one_call(lb_plugin *p,
 				const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "total");
 
 				if (call) {
-					call->progress_done = cJSON_IsNumber(d) ? (int64_t) d->valuedouble : 0;
-					call->progress_total = cJSON_IsNumber(t) ? (int64_t) t->valuedouble : -1;
+					call->progress_done =
+					    cJSON_IsNumber(d) ? (int64_t) d->valuedouble : 0;
+					call->progress_total =
+					    cJSON_IsNumber(t) ? (int64_t) t->valuedouble : -1;
 				}
 				cJSON_Delete(o);
 				if (!cancel_sent)
@@ -225,8 +231,8 @@ one_call(lb_plugin *p,
 				if (dl.at_ms != INT64_MAX)
 					dl.at_ms += lb_now_ms() - t0;
 			} else {
-				snprintf(proto, sizeof(proto), "unexpected frame type %u during a call",
-					 f.hdr.type);
+				snprintf(proto, sizeof(proto),
+				         "unexpected frame type %u during a call", f.hdr.type);
 				out = OUT_PROTO;
 			}
 			lb_frame_dispose(&f);
@@ -239,7 +245,7 @@ one_call(lb_plugin *p,
 		if (pfd[3].revents && !cancel_sent) {
 			cancel_sent = 1;
 			(void) lb_frame_send(c->chan, LB_FRAME_CANCEL, id, 0, NULL, 0, -1,
-					     lb_deadline_in(1000));
+			                     lb_deadline_in(1000));
 			dl = lb_deadline_min(dl, lb_deadline_in(p->mgr->s.grace_ms));
 			continue;
 		}
@@ -259,10 +265,12 @@ one_call(lb_plugin *p,
 			const char *m = cJSON_GetStringValue((cJSON *) msg);
 
 			if (cancel_sent)
-				lb_call_set_error(call, LB_ECANCELED, "%s to plugin '%s' was canceled",
-						  method, p->name);
+				lb_call_set_error(call, LB_ECANCELED,
+				                  "%s to plugin '%s' was canceled", method,
+				                  p->name);
 			else
-				lb_call_set_error(call, error, "%s", m && *m ? m : lb_strerror(error));
+				lb_call_set_error(call, error, "%s",
+				                  m && *m ? m : lb_strerror(error));
 			cJSON_Delete(ans);
 		} else {
 			*ans_out = ans;
@@ -274,28 +282,32 @@ one_call(lb_plugin *p,
 	*dead_out = 1;
 	switch (out) {
 	case OUT_TIMEOUT:
-		return lb_call_set_error(call, LB_ETIMEDOUT,
-					 "plugin '%s' (pid %d) did not answer %s within %lld ms; killed",
-					 p->name, (int) pid, method, (long long) limit_ms);
+		return lb_call_set_error(
+		    call, LB_ETIMEDOUT,
+		    "plugin '%s' (pid %d) did not answer %s within %lld ms; killed", p->name,
+		    (int) pid, method, (long long) limit_ms);
 	case OUT_CANCELED:
-		return lb_call_set_error(call, LB_ECANCELED, "plugin '%s' (pid %d): %s canceled; killed",
-					 p->name, (int) pid, method);
+		return lb_call_set_error(call, LB_ECANCELED,
+		                         "plugin '%s' (pid %d): %s canceled; killed", p->name,
+		                         (int) pid, method);
 	case OUT_PROTO:
-		return lb_call_set_error(call, LB_EPROTO,
-					 "plugin '%s' (pid %d) broke the protocol during %s (%s); killed",
-					 p->name, (int) pid, method, proto);
+		return lb_call_set_error(
+		    call, LB_EPROTO,
+		    "plugin '%s' (pid %d) broke the protocol during %s (%s); killed", p->name,
+		    (int) pid, method, proto);
 	default:
 		if (lb_child_describe_exit(c, how, sizeof(how)))
 			return lb_call_set_error(call, LB_ECRASHED,
-						 "plugin '%s' (pid %d) crashed (%s) during %s", p->name,
-						 (int) pid, how, method);
+			                         "plugin '%s' (pid %d) crashed (%s) during %s",
+			                         p->name, (int) pid, how, method);
 		if (WIFEXITED(c->status) && WEXITSTATUS(c->status) == LB_HOST_EXIT_PROTO)
 			return lb_call_set_error(call, LB_EPROTO,
-						 "plugin '%s' (pid %d) ended %s with a protocol "
-						 "violation: %s",
-						 p->name, (int) pid, method, c->last_line);
-		return lb_call_set_error(call, LB_ECRASHED, "plugin '%s' (pid %d) exited (%s) during %s",
-					 p->name, (int) pid, how, method);
+			                         "plugin '%s' (pid %d) ended %s with a protocol "
+			                         "violation: %s",
+			                         p->name, (int) pid, method, c->last_line);
+		return lb_call_set_error(call, LB_ECRASHED,
+		                         "plugin '%s' (pid %d) exited (%s) during %s", p->name,
+		                         (int) pid, how, method);
 	}
 }
 
@@ -311,10 +323,10 @@ request_text(cJSON *req, int mid, double instance)
 int
 lb_plugin__prepare(lb_instance *inst, lb_child *c, lb_call *call, int *dead_out)
 {
-	static const int init_mid[] = {
-		LB_METHOD_OS_INIT, LB_METHOD_VS_INIT, LB_METHOD_BIA_INIT, LB_METHOD_RIA_INIT};
-	static const int destroy_mid[] = {
-		LB_METHOD_OS_DESTROY, LB_METHOD_VS_DESTROY, LB_METHOD_BIA_DESTROY, LB_METHOD_RIA_DESTROY};
+	static const int init_mid[] = {LB_METHOD_OS_INIT, LB_METHOD_VS_INIT, LB_METHOD_BIA_INIT,
+	                               LB_METHOD_RIA_INIT};
+	static const int destroy_mid[] = {LB_METHOD_OS_DESTROY, LB_METHOD_VS_DESTROY,
+	                                  LB_METHOD_BIA_DESTROY, LB_METHOD_RIA_DESTROY};
 	lb_plugin *p = inst->plugin;
 	cJSON *req, *ans = NULL;
 	char *text;
@@ -337,9 +349,9 @@ lb_plugin__prepare(lb_instance *inst, lb_child *c, lb_call *call, int *dead_out)
 		text = request_text(req, destroy_mid[inst->kind], id);
 		cJSON_Delete(req);
 		error = text ? one_call(p, c, call, destroy_mid[inst->kind], text, -1,
-					lb_pool__limit_ms(p, NULL, destroy_mid[inst->kind]), &ans,
-					dead_out)
-			     : LB_ENOMEM;
+		                        lb_pool__limit_ms(p, NULL, destroy_mid[inst->kind]), &ans,
+		                        dead_out)
+		             : LB_ENOMEM;
 		free(text);
 		cJSON_Delete(ans);
 		ans = NULL;
@@ -358,7 +370,7 @@ lb_plugin__prepare(lb_instance *inst, lb_child *c, lb_call *call, int *dead_out)
 	if (!text)
 		return lb_call_set_error(call, LB_ENOMEM, "out of memory");
 	error = one_call(p, c, call, init_mid[inst->kind], text, -1,
-			 lb_pool__limit_ms(p, NULL, init_mid[inst->kind]), &ans, dead_out);
+	                 lb_pool__limit_ms(p, NULL, init_mid[inst->kind]), &ans, dead_out);
 	free(text);
 	cJSON_Delete(ans);
 	if (error >= 0)
@@ -406,10 +418,12 @@ lb_plugin__invoke(lb_instance *inst, lb_call *call, int mid, cJSON *req, int fd,
 		if (!retry || attempt > 0 || error == LB_ECANCELED ||
 		    (call && lb_cancel_is_set(call->cancel)))
 			break;
-		if (fd_offset >= 0 && (ftruncate(fd, fd_offset) < 0 || lseek(fd, fd_offset, SEEK_SET) < 0))
+		if (fd_offset >= 0 &&
+		    (ftruncate(fd, fd_offset) < 0 || lseek(fd, fd_offset, SEEK_SET) < 0))
 			break;
-		lb_log_emit(LB_LOG_WARN, NULL, "plugin '%s': retrying idempotent %s on a fresh process",
-			    p->name, lb_methods[mid].name);
+		lb_log_emit(LB_LOG_WARN, NULL,
+		            "plugin '%s': retrying idempotent %s on a fresh process", p->name,
+		            lb_methods[mid].name);
 	}
 	if (error >= 0)
 		lb_call_clear_error(call);

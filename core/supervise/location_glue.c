@@ -12,11 +12,7 @@
 
 #ifdef LB_HAVE_STORE_LOCATION
 static const lb_location_hooks default_hooks = {
-	lb_location_put,
-	lb_location_get,
-	lb_location_exists,
-	lb_location_list,
-	lb_location_delete,
+    lb_location_put, lb_location_get, lb_location_exists, lb_location_list, lb_location_delete,
 };
 #else
 static int
@@ -42,10 +38,10 @@ stub_exists(struct lb_location *loc, lb_call *call, const char *key, int *exists
 
 static int
 stub_list(struct lb_location *loc,
-	  lb_call *call,
-	  const char *prefix,
-	  const char *delimiter,
-	  lb_strlist *out)
+          lb_call *call,
+          const char *prefix,
+          const char *delimiter,
+          lb_strlist *out)
 {
 	(void) loc, (void) prefix, (void) delimiter, (void) out;
 	return lb_call_set_error(call, LB_EUNSUPPORTED, "storage locations are not available");
@@ -58,8 +54,8 @@ stub_delete(struct lb_location *loc, lb_call *call, const char *key)
 	return lb_call_set_error(call, LB_EUNSUPPORTED, "storage locations are not available");
 }
 
-static const lb_location_hooks default_hooks = {
-	stub_put, stub_get, stub_exists, stub_list, stub_delete};
+static const lb_location_hooks default_hooks = {stub_put, stub_get, stub_exists, stub_list,
+                                                stub_delete};
 #endif
 
 static _Atomic(const lb_location_hooks *) hooks = NULL;

@@ -23,8 +23,8 @@
 #define LB_INSTALL_PLUGIN_DIR "lib/lifeboat/plugins"
 #endif
 
-static const char *const kind_names[] = {
-	"object-store", "volume-snapshotter", "backup-item-action", "restore-item-action"};
+static const char *const kind_names[] = {"object-store", "volume-snapshotter", "backup-item-action",
+                                         "restore-item-action"};
 
 const char *
 lb_plugin_kind_name(lb_plugin_kind kind)
@@ -120,27 +120,28 @@ find_host(lb_plugin_manager *mgr)
 	}
 	exe_dir(dir, sizeof(dir));
 	snprintf(mgr->host_path, sizeof(mgr->host_path), "%s/../lib/lifeboat/lifeboat-plugin-host",
-		 dir);
+	         dir);
 	if (dir[0] && access(mgr->host_path, X_OK) == 0)
 		return 0;
 	snprintf(mgr->host_path, sizeof(mgr->host_path), "%s/../lifeboat/lifeboat-plugin-host",
-		 dir); /* the executable lives in lib/ (tests, benches) */
+	         dir); /* the executable lives in lib/ (tests, benches) */
 	if (dir[0] && access(mgr->host_path, X_OK) == 0)
 		return 0;
 	snprintf(mgr->host_path, sizeof(mgr->host_path), "%s/%s/lifeboat-plugin-host",
-		 LB_INSTALL_PREFIX, LB_INSTALL_LIBEXEC_DIR);
+	         LB_INSTALL_PREFIX, LB_INSTALL_LIBEXEC_DIR);
 	if (access(mgr->host_path, X_OK) == 0)
 		return 0;
 	return lb_error_set(LB_EINVAL,
-			    "cannot find lifeboat-plugin-host next to %s or in %s/%s: reinstall "
-			    "Lifeboat",
-			    dir, LB_INSTALL_PREFIX, LB_INSTALL_LIBEXEC_DIR);
+	                    "cannot find lifeboat-plugin-host next to %s or in %s/%s: reinstall "
+	                    "Lifeboat",
+	                    dir, LB_INSTALL_PREFIX, LB_INSTALL_LIBEXEC_DIR);
 }
 
 static int
 match(const lb_plugin *p, const char *m)
 {
-	return m && (!strcmp(m, p->path) || !strcmp(m, p->file) || (p->name[0] && !strcmp(m, p->name)));
+	return m &&
+	       (!strcmp(m, p->path) || !strcmp(m, p->file) || (p->name[0] && !strcmp(m, p->name)));
 }
 
 static lb_plugin *
@@ -170,7 +171,7 @@ plugin_new(lb_plugin_manager *mgr, const char *path)
 	p->backoff_ms = mgr->s.backoff_ms;
 	p->children = calloc((size_t) p->max_children, sizeof(*p->children));
 	p->restart_times = calloc((size_t) (mgr->s.restart_budget > 0 ? mgr->s.restart_budget : 1),
-				  sizeof(*p->restart_times));
+	                          sizeof(*p->restart_times));
 	if (!p->children || !p->restart_times) {
 		free(p->children);
 		free(p->restart_times);
@@ -295,7 +296,8 @@ lb_plugins_start(const lb_plugin_settings *settings, lb_plugin_manager **mgr_out
 		}
 		for (size_t i = 0; i < mgr->s.noverrides; i++) {
 			mgr->overrides[i] = mgr->s.overrides[i];
-			mgr->overrides[i].match = strdup(mgr->s.overrides[i].match ? mgr->s.overrides[i].match : "");
+			mgr->overrides[i].match =
+			    strdup(mgr->s.overrides[i].match ? mgr->s.overrides[i].match : "");
 		}
 		mgr->s.overrides = mgr->overrides;
 	}
@@ -313,7 +315,7 @@ lb_plugins_start(const lb_plugin_settings *settings, lb_plugin_manager **mgr_out
 		if (!d) {
 			if (errno != ENOENT)
 				lb_log_emit(LB_LOG_WARN, NULL, "plugin directory %s: %s",
-					    mgr->dirs.items[i], strerror(errno));
+				            mgr->dirs.items[i], strerror(errno));
 			continue;
 		}
 		while ((e = readdir(d)) != NULL) {
@@ -468,8 +470,8 @@ lb_plugins_resolve(lb_plugin_manager *mgr, lb_plugin_kind kind, const char *name
 	pthread_mutex_unlock(&mgr->mu);
 	if (!canon)
 		lb_error_set(LB_ENOTFOUND,
-			     "no running plugin provides %s '%s' (see 'lifeboat plugin list')",
-			     lb_plugin_kind_name(kind), name);
+		             "no running plugin provides %s '%s' (see 'lifeboat plugin list')",
+		             lb_plugin_kind_name(kind), name);
 	return canon;
 }
 
@@ -492,11 +494,11 @@ lb_plugins_list_impls(lb_plugin_manager *mgr, lb_plugin_kind kind, lb_strlist *o
 
 int
 lb_plugin__open(lb_plugin_manager *mgr,
-		int kind,
-		const char *name,
-		const lb_config *config,
-		lb_call *call,
-		lb_instance **inst_out)
+                int kind,
+                const char *name,
+                const lb_config *config,
+                lb_call *call,
+                lb_instance **inst_out)
 {
 	lb_instance *inst = NULL;
 	const char *canon = NULL;
@@ -506,13 +508,14 @@ lb_plugin__open(lb_plugin_manager *mgr,
 
 	if (!mgr || !name)
 		return lb_call_set_error(call, lb_error_set(LB_EINVAL, "open: no manager or name"),
-					 "open: no manager or name");
+		                         "open: no manager or name");
 	pthread_mutex_lock(&mgr->mu);
 	p = resolve(mgr, (lb_plugin_kind) kind, name, &canon);
 	pthread_mutex_unlock(&mgr->mu);
 	if (!p) {
-		lb_error_set(LB_ENOTFOUND, "no running plugin provides %s '%s' (see 'lifeboat plugin list')",
-			     lb_plugin_kind_name((lb_plugin_kind) kind), name);
+		lb_error_set(LB_ENOTFOUND,
+		             "no running plugin provides %s '%s' (see 'lifeboat plugin list')",
+		             lb_plugin_kind_name((lb_plugin_kind) kind), name);
 		return lb_call_set_error(call, LB_ENOTFOUND, "%s", lb_error_last(LB_ENOTFOUND));
 	}
 	inst = calloc(1, sizeof(*inst));
@@ -524,7 +527,8 @@ lb_plugin__open(lb_plugin_manager *mgr,
 	for (uint32_t i = 0; config && i < config->count; i++)
 		if (config->items[i].key)
 			cJSON_AddStringToObject(cfg, config->items[i].key,
-						config->items[i].value ? config->items[i].value : "");
+			                        config->items[i].value ? config->items[i].value
+			                                               : "");
 	req = cJSON_CreateObject();
 	cJSON_AddItemToObject(req, "config", cfg);
 	cfg = NULL;
@@ -541,13 +545,14 @@ lb_plugin__open(lb_plugin_manager *mgr,
 	}
 	/* Validate the config now: a cheap idempotent call runs init on a child. */
 	{
-		static const int probe[] = {LB_METHOD_OS_INIT, LB_METHOD_VS_INIT, LB_METHOD_BIA_INIT,
-					    LB_METHOD_RIA_INIT};
+		static const int probe[] = {LB_METHOD_OS_INIT, LB_METHOD_VS_INIT,
+		                            LB_METHOD_BIA_INIT, LB_METHOD_RIA_INIT};
 		lb_child *c = NULL;
 		int dead = 0;
 
 		(void) probe;
-		error = lb_pool__acquire(p, call, lb_deadline_in(lb_pool__limit_ms(p, NULL, probe[kind])), &c);
+		error = lb_pool__acquire(
+		    p, call, lb_deadline_in(lb_pool__limit_ms(p, NULL, probe[kind])), &c);
 		if (error < 0)
 			goto done;
 		error = lb_plugin__prepare(inst, c, call, &dead);

@@ -46,15 +46,16 @@ typedef struct lb_plugin_override {
 typedef struct lb_plugin_settings {
 	const char *const *dirs; /* directories searched for *.so (non-recursive), in order */
 	size_t ndirs;
-	const char *host_path;    /* NULL: <dir of /proc/self/exe>/../lib/lifeboat/lifeboat-plugin-host,
-				     then the install libexec dir */
-	int64_t start_timeout_ms; /* no HELLO by then: failed (default 10000) */
-	int children;             /* max children per plugin (default 2) */
-	int64_t grace_ms;         /* SIGTERM -> SIGKILL (default 2000) */
+	const char
+	    *host_path; /* NULL: <dir of /proc/self/exe>/../lib/lifeboat/lifeboat-plugin-host,
+	                   then the install libexec dir */
+	int64_t start_timeout_ms;               /* no HELLO by then: failed (default 10000) */
+	int children;                           /* max children per plugin (default 2) */
+	int64_t grace_ms;                       /* SIGTERM -> SIGKILL (default 2000) */
 	int64_t limit_ms[LB_CALL_CLASS_COUNT_]; /* per-call limits (30000, 600000, 60000) */
-	int64_t backoff_ms;       /* first restart delay, doubling (default 200) */
-	int64_t backoff_max_ms;   /* cap (default 10000) */
-	int restart_budget;       /* max restarts per window; then the plugin is failed (default 10) */
+	int64_t backoff_ms;                     /* first restart delay, doubling (default 200) */
+	int64_t backoff_max_ms;                 /* cap (default 10000) */
+	int restart_budget; /* max restarts per window; then the plugin is failed (default 10) */
 	int64_t restart_window_ms; /* (default 60000) */
 	const lb_plugin_override *overrides;
 	size_t noverrides;
@@ -132,25 +133,25 @@ typedef struct lb_restore_item_action_handle {
 } lb_restore_item_action_handle;
 
 int lb_plugins_open_object_store(lb_plugin_manager *mgr,
-				 const char *name,
-				 const lb_config *config,
-				 lb_call *call,
-				 lb_object_store_handle **out);
+                                 const char *name,
+                                 const lb_config *config,
+                                 lb_call *call,
+                                 lb_object_store_handle **out);
 int lb_plugins_open_volume_snapshotter(lb_plugin_manager *mgr,
-				       const char *name,
-				       const lb_config *config,
-				       lb_call *call,
-				       lb_volume_snapshotter_handle **out);
+                                       const char *name,
+                                       const lb_config *config,
+                                       lb_call *call,
+                                       lb_volume_snapshotter_handle **out);
 int lb_plugins_open_backup_item_action(lb_plugin_manager *mgr,
-				       const char *name,
-				       const lb_config *config,
-				       lb_call *call,
-				       lb_backup_item_action_handle **out);
+                                       const char *name,
+                                       const lb_config *config,
+                                       lb_call *call,
+                                       lb_backup_item_action_handle **out);
 int lb_plugins_open_restore_item_action(lb_plugin_manager *mgr,
-					const char *name,
-					const lb_config *config,
-					lb_call *call,
-					lb_restore_item_action_handle **out);
+                                        const char *name,
+                                        const lb_config *config,
+                                        lb_call *call,
+                                        lb_restore_item_action_handle **out);
 
 /* Destroy the remote instance(s) and free the handle. NULL-safe. (h->m->destroy(h->self)
  * does the same for the instance but leaves the handle allocated; prefer these.) */

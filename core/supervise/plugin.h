@@ -19,7 +19,7 @@ typedef struct lb_plugin {
 	char name[128];
 	char version[64];
 	char sdk[32];
-	int failed;        /* permanently: never (re)spawned again */
+	int failed; /* permanently: never (re)spawned again */
 	char reason[512];
 	lb_plugin_impl_info impls[16];
 	uint32_t impl_bits[16];
@@ -28,10 +28,10 @@ typedef struct lb_plugin {
 	int max_children;
 	lb_child *children; /* max_children slots */
 	int restarts;
-	int64_t backoff_ms;        /* next restart delay */
-	int64_t backoff_until_ms;  /* no spawn before this (monotonic) */
-	int64_t *restart_times;    /* ring of the last restart_budget restart instants */
-	double *closed;            /* instance ids closed by the engine */
+	int64_t backoff_ms;       /* next restart delay */
+	int64_t backoff_until_ms; /* no spawn before this (monotonic) */
+	int64_t *restart_times;   /* ring of the last restart_budget restart instants */
+	double *closed;           /* instance ids closed by the engine */
 	size_t nclosed, capclosed;
 } lb_plugin;
 
@@ -54,22 +54,23 @@ typedef struct lb_instance {
 	char *impl;
 	char *config_json; /* the init config, replayed in every child */
 	double id;
-	void *handle;      /* the lb_*_handle that owns it */
+	void *handle; /* the lb_*_handle that owns it */
 } lb_instance;
 
 /* Create @inst in a child (runs the plugin's init); used by open. */
 int lb_plugin__open(lb_plugin_manager *mgr,
-		    int kind,
-		    const char *name,
-		    const lb_config *config,
-		    lb_call *call,
-		    lb_instance **inst_out);
+                    int kind,
+                    const char *name,
+                    const lb_config *config,
+                    lb_call *call,
+                    lb_instance **inst_out);
 /* Destroy @inst everywhere (lazily in busy children) and free it. */
 void lb_plugin__close(lb_instance *inst);
 /* Call method @mid on @inst with request fields @req (consumed), descriptor @fd (borrowed,
  * -1 for none). The answer's JSON goes to @ans_out (caller deletes) on success. Failures
  * carry their sentence in lb_call_error_message(call). */
-int lb_plugin__invoke(lb_instance *inst, lb_call *call, int mid, cJSON *req, int fd, cJSON **ans_out);
+int
+lb_plugin__invoke(lb_instance *inst, lb_call *call, int mid, cJSON *req, int fd, cJSON **ans_out);
 
 /* Make sure child @c (BUSY, owned by the caller) has @inst, replaying init. */
 int lb_plugin__prepare(lb_instance *inst, lb_child *c, lb_call *call, int *dead_out);

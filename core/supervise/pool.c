@@ -48,9 +48,10 @@ take_hello(lb_plugin *p, const char *payload, char *why, size_t size)
 	name = cJSON_GetObjectItemCaseSensitive(o, "name");
 	version = cJSON_GetObjectItemCaseSensitive(o, "version");
 	if (!cJSON_IsNumber(proto) || proto->valueint != LB_PLUGIN_PROTOCOL) {
-		snprintf(why, size, "plugin host speaks protocol %d, engine speaks %d: reinstall "
-			 "Lifeboat (lifeboat-plugin-host does not match)",
-			 cJSON_IsNumber(proto) ? proto->valueint : -1, LB_PLUGIN_PROTOCOL);
+		snprintf(why, size,
+		         "plugin host speaks protocol %d, engine speaks %d: reinstall "
+		         "Lifeboat (lifeboat-plugin-host does not match)",
+		         cJSON_IsNumber(proto) ? proto->valueint : -1, LB_PLUGIN_PROTOCOL);
 		result = why;
 		goto done;
 	}
@@ -60,7 +61,7 @@ take_hello(lb_plugin *p, const char *payload, char *why, size_t size)
 	}
 	if (p->name[0] && strcmp(p->name, name->valuestring)) {
 		snprintf(why, size, "plugin changed its name from '%s' to '%s' on restart", p->name,
-			 name->valuestring);
+		         name->valuestring);
 		result = why;
 		goto done;
 	}
@@ -68,9 +69,9 @@ take_hello(lb_plugin *p, const char *payload, char *why, size_t size)
 		goto done;
 	snprintf(p->name, sizeof(p->name), "%s", name->valuestring);
 	snprintf(p->version, sizeof(p->version), "%s",
-		 cJSON_IsString(version) ? version->valuestring : "");
+	         cJSON_IsString(version) ? version->valuestring : "");
 	snprintf(p->sdk, sizeof(p->sdk), "%d.%d", major->valueint,
-		 cJSON_IsNumber(minor) ? minor->valueint : 0);
+	         cJSON_IsNumber(minor) ? minor->valueint : 0);
 	impls = cJSON_GetObjectItemCaseSensitive(o, "impls");
 	cJSON_ArrayForEach(it, impls)
 	{
@@ -97,7 +98,8 @@ fatal_message(const char *payload, char *buf, size_t size)
 	cJSON *o = cJSON_Parse(payload ? payload : "");
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "message");
 
-	snprintf(buf, size, "%s", cJSON_IsString(m) ? m->valuestring : "plugin host refused to load it");
+	snprintf(buf, size, "%s",
+	         cJSON_IsString(m) ? m->valuestring : "plugin host refused to load it");
 	cJSON_Delete(o);
 	return buf;
 }
@@ -160,10 +162,12 @@ lb_pool__wait_hellos(lb_plugin **ps, lb_child **cs, size_t n)
 					reason = take_hello(p, f.payload, why, sizeof(why));
 					pthread_mutex_unlock(&p->mgr->mu);
 					if (!reason) {
-						error = lb_frame_send(c->chan, LB_FRAME_WELCOME, 0, 0, "{}",
-								      2, -1, lb_deadline_in(1000));
+						error = lb_frame_send(c->chan, LB_FRAME_WELCOME, 0,
+						                      0, "{}", 2, -1,
+						                      lb_deadline_in(1000));
 						if (error < 0)
-							reason = "plugin host closed the channel after HELLO";
+							reason = "plugin host closed the channel "
+							         "after HELLO";
 					} else {
 						cJSON *o = cJSON_CreateObject();
 						char *t;
@@ -171,9 +175,9 @@ lb_pool__wait_hellos(lb_plugin **ps, lb_child **cs, size_t n)
 						cJSON_AddStringToObject(o, "reason", reason);
 						t = cJSON_PrintUnformatted(o);
 						if (t)
-							(void) lb_frame_send(c->chan, LB_FRAME_REFUSE, 0, 0, t,
-									     strlen(t), -1,
-									     lb_deadline_in(1000));
+							(void) lb_frame_send(
+							    c->chan, LB_FRAME_REFUSE, 0, 0, t,
+							    strlen(t), -1, lb_deadline_in(1000));
 						free(t);
 						cJSON_Delete(o);
 						fatal = 1;
@@ -186,8 +190,8 @@ lb_pool__wait_hellos(lb_plugin **ps, lb_child **cs, size_t n)
 					reason = fatal_message(f.payload, why, sizeof(why));
 					fatal = 1;
 				} else {
-					snprintf(why, sizeof(why), "sent frame type %u before HELLO",
-						 f.hdr.type);
+					snprintf(why, sizeof(why),
+					         "sent frame type %u before HELLO", f.hdr.type);
 					reason = why;
 					fatal = 1;
 				}
@@ -197,15 +201,17 @@ lb_pool__wait_hellos(lb_plugin **ps, lb_child **cs, size_t n)
 			if (!reason && c->state == LB_CHILD_SPAWNING && pfd[3 * i + 1].revents) {
 				lb_child_stop(c, 0);
 				fatal = WIFEXITED(c->status) &&
-					WEXITSTATUS(c->status) == LB_HOST_EXIT_FATAL;
+				        WEXITSTATUS(c->status) == LB_HOST_EXIT_FATAL;
 				lb_child_describe_exit(c, why, sizeof(why));
-				snprintf(msg, sizeof(msg), "plugin host exited (%s) before HELLO%s%s", why,
-					 c->last_line[0] ? ": " : "", c->last_line);
+				snprintf(msg, sizeof(msg),
+				         "plugin host exited (%s) before HELLO%s%s", why,
+				         c->last_line[0] ? ": " : "", c->last_line);
 				reason = msg;
 			}
-			if (!reason && c->state == LB_CHILD_SPAWNING && lb_deadline_passed(dls[i])) {
+			if (!reason && c->state == LB_CHILD_SPAWNING &&
+			    lb_deadline_passed(dls[i])) {
 				snprintf(why, sizeof(why), "did not start within %lld ms",
-					 (long long) p->start_timeout_ms);
+				         (long long) p->start_timeout_ms);
 				reason = why;
 			}
 			if (reason) {
@@ -242,12 +248,13 @@ record_restart(lb_plugin *p, const char *why)
 
 	/* The ring holds the last `budget` restart instants: if the oldest is inside the
 	 * window, this is restart budget+1 within it. */
-	if (p->restarts >= budget && now - p->restart_times[p->restarts % budget] < s->restart_window_ms) {
+	if (p->restarts >= budget &&
+	    now - p->restart_times[p->restarts % budget] < s->restart_window_ms) {
 		char reason[512];
 
 		snprintf(reason, sizeof(reason),
-			 "restarted %d times within %lld ms; giving up (last failure: %s)", budget,
-			 (long long) s->restart_window_ms, why);
+		         "restarted %d times within %lld ms; giving up (last failure: %s)", budget,
+		         (long long) s->restart_window_ms, why);
 		set_failed(p, reason);
 		lb_log_emit(LB_LOG_ERROR, NULL, "plugin '%s': %s", p->name, reason);
 		return;
@@ -255,7 +262,8 @@ record_restart(lb_plugin *p, const char *why)
 	p->restart_times[p->restarts % budget] = now;
 	p->restarts++;
 	p->backoff_until_ms = now + p->backoff_ms;
-	p->backoff_ms = p->backoff_ms * 2 > s->backoff_max_ms ? s->backoff_max_ms : p->backoff_ms * 2;
+	p->backoff_ms =
+	    p->backoff_ms * 2 > s->backoff_max_ms ? s->backoff_max_ms : p->backoff_ms * 2;
 }
 
 void
@@ -297,13 +305,14 @@ lb_pool__acquire(lb_plugin *p, lb_call *call, lb_deadline dl, lb_child **child_o
 		int64_t now, at;
 
 		if (p->failed) {
-			error = lb_call_set_error(call, LB_ECRASHED, "plugin '%s' is not running: %s",
-						  p->name[0] ? p->name : p->file, p->reason);
+			error =
+			    lb_call_set_error(call, LB_ECRASHED, "plugin '%s' is not running: %s",
+			                      p->name[0] ? p->name : p->file, p->reason);
 			break;
 		}
 		if (call && lb_cancel_is_set(call->cancel)) {
-			error = lb_call_set_error(call, LB_ECANCELED, "canceled before plugin '%s' was called",
-						  p->name);
+			error = lb_call_set_error(
+			    call, LB_ECANCELED, "canceled before plugin '%s' was called", p->name);
 			break;
 		}
 		for (int i = 0; i < p->max_children; i++) {
@@ -345,10 +354,11 @@ lb_pool__acquire(lb_plugin *p, lb_call *call, lb_deadline dl, lb_child **child_o
 			continue;
 		}
 		if (lb_deadline_passed(dl)) {
-			error = lb_call_set_error(call, LB_ETIMEDOUT,
-						  "plugin '%s' had no free process before the call's "
-						  "deadline (%d busy)",
-						  p->name, p->max_children);
+			error =
+			    lb_call_set_error(call, LB_ETIMEDOUT,
+			                      "plugin '%s' had no free process before the call's "
+			                      "deadline (%d busy)",
+			                      p->name, p->max_children);
 			break;
 		}
 		/* Wait for a release, the end of the backoff, or (every 100 ms) a cancel. */

@@ -92,22 +92,25 @@ fs_init(lb_call *call, const lb_config *config, lb_object_store **self_out)
 
 		if (strcmp(k, "root") && strcmp(k, "createBucket") && strcmp(k, "bucket") &&
 		    strcmp(k, "prefix") && strcmp(k, "credentialsFile") && strcmp(k, "caCert"))
-			return lb_set_error(call, LB_EINVAL,
-					    "lifeboat.io/file: unknown config key '%s' (known: root, "
-					    "createBucket)",
-					    k);
+			return lb_set_error(
+			    call, LB_EINVAL,
+			    "lifeboat.io/file: unknown config key '%s' (known: root, "
+			    "createBucket)",
+			    k);
 	}
 	if (!root || !*root)
 		return lb_set_error(call, LB_EINVAL,
-				    "lifeboat.io/file: config 'root' is required (a directory)");
+		                    "lifeboat.io/file: config 'root' is required (a directory)");
 	if (cb && strcmp(cb, "true") && strcmp(cb, "false"))
-		return lb_set_error(call, LB_EINVAL,
-				    "lifeboat.io/file: config 'createBucket' must be true or false, "
-				    "not '%s'",
-				    cb);
+		return lb_set_error(
+		    call, LB_EINVAL,
+		    "lifeboat.io/file: config 'createBucket' must be true or false, "
+		    "not '%s'",
+		    cb);
 	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
 		return lb_set_error(call, LB_EINVAL,
-				    "lifeboat.io/file: root '%s' is not an existing directory", root);
+		                    "lifeboat.io/file: root '%s' is not an existing directory",
+		                    root);
 	if (!(s = calloc(1, sizeof(*s))))
 		return lb_set_error(call, LB_ENOMEM, "out of memory");
 	if (!realpath(root, s->root))
@@ -123,19 +126,20 @@ check_name(lb_call *call, const char *what, const char *s, int allow_empty, int 
 	size_t n = strlen(s);
 
 	if (n == 0)
-		return allow_empty ? 0 : lb_set_error(call, LB_EINVAL, "%s must not be empty", what);
+		return allow_empty ? 0
+		                   : lb_set_error(call, LB_EINVAL, "%s must not be empty", what);
 	if (s[0] == '/')
 		return lb_set_error(call, LB_EINVAL, "%s '%s' must not be absolute", what, s);
 	for (const char *p = s; *p;) {
 		size_t len = strcspn(p, "/");
 
-		if ((len == 0 && !(allow_trailing && p[len] == '\0')) || (len == 1 && p[0] == '.') ||
-		    (len == 2 && p[0] == '.' && p[1] == '.'))
+		if ((len == 0 && !(allow_trailing && p[len] == '\0')) ||
+		    (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
 			return lb_set_error(call, LB_EINVAL,
-					    "%s '%s' has an empty, '.' or '..' component", what, s);
+			                    "%s '%s' has an empty, '.' or '..' component", what, s);
 		if (!strncmp(p, TMP_PREFIX, strlen(TMP_PREFIX)))
 			return lb_set_error(call, LB_EINVAL, "%s '%s' uses the reserved prefix %s",
-					    what, s, TMP_PREFIX);
+			                    what, s, TMP_PREFIX);
 		p += len;
 		if (*p == '/')
 			p++;
@@ -160,7 +164,8 @@ bucket_dir(lb_object_store *s, lb_call *call, const char *bucket, char *out, siz
 }
 
 static int
-key_path(lb_object_store *s, lb_call *call, const char *bucket, const char *key, char *out, size_t size)
+key_path(
+    lb_object_store *s, lb_call *call, const char *bucket, const char *key, char *out, size_t size)
 {
 	char dir[PATH_MAX];
 	int error;
@@ -185,9 +190,9 @@ make_parents(lb_object_store *s, lb_call *call, const char *bucket, char *path)
 	if (stat(dir, &st) < 0) {
 		if (!s->create_bucket)
 			return lb_set_error(call, LB_ENOTFOUND,
-					    "bucket directory %s does not exist (create it, or set "
-					    "config createBucket=true)",
-					    dir);
+			                    "bucket directory %s does not exist (create it, or set "
+			                    "config createBucket=true)",
+			                    dir);
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			return io_error(call, errno, "cannot create bucket directory", dir);
 	}
@@ -227,7 +232,8 @@ copy_fd(lb_call *call, int in, int out, const char *what)
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0)
-				return lb_set_error(call, LB_EIO, "%s: write: %s", what, strerror(errno));
+				return lb_set_error(call, LB_EIO, "%s: write: %s", what,
+				                    strerror(errno));
 			off += w;
 		}
 		done += r;
@@ -241,11 +247,11 @@ copy_fd(lb_call *call, int in, int out, const char *what)
 
 static int
 fs_put_object(lb_object_store *s,
-	      lb_call *call,
-	      const char *bucket,
-	      const char *key,
-	      int body_fd,
-	      int64_t size)
+              lb_call *call,
+              const char *bucket,
+              const char *key,
+              int body_fd,
+              int64_t size)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 32], *slash;
 	int fd = -1, dfd = -1, error;
@@ -289,7 +295,8 @@ fail:
 }
 
 static int
-fs_object_exists(lb_object_store *s, lb_call *call, const char *bucket, const char *key, int *exists_out)
+fs_object_exists(
+    lb_object_store *s, lb_call *call, const char *bucket, const char *key, int *exists_out)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -313,7 +320,8 @@ fs_get_object(lb_object_store *s, lb_call *call, const char *bucket, const char 
 		return error;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			return lb_set_error(call, LB_ENOTFOUND, "object %s/%s not found", bucket, key);
+			return lb_set_error(call, LB_ENOTFOUND, "object %s/%s not found", bucket,
+			                    key);
 		return io_error(call, errno, "cannot open", path);
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -322,7 +330,8 @@ fs_get_object(lb_object_store *s, lb_call *call, const char *bucket, const char 
 	}
 	left = st.st_size;
 	while (left > 0) {
-		ssize_t w = sendfile(sink_fd, fd, NULL, left > (1 << 30) ? (1 << 30) : (size_t) left);
+		ssize_t w =
+		    sendfile(sink_fd, fd, NULL, left > (1 << 30) ? (1 << 30) : (size_t) left);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -332,7 +341,7 @@ fs_get_object(lb_object_store *s, lb_call *call, const char *bucket, const char 
 		}
 		if (w <= 0) {
 			error = lb_set_error(call, LB_EIO, "writing %s/%s: %s", bucket, key,
-					     w < 0 ? strerror(errno) : "short write");
+			                     w < 0 ? strerror(errno) : "short write");
 			break;
 		}
 		left -= w;
@@ -351,7 +360,9 @@ walk(lb_call *call, char *path, size_t base_len, const char *prefix, names *out)
 	int error = 0;
 
 	if (!d)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : io_error(call, errno, "cannot list", path);
+		return errno == ENOENT || errno == ENOTDIR
+		           ? 0
+		           : io_error(call, errno, "cannot list", path);
 	while (error >= 0 && (e = readdir(d)) != NULL) {
 		const char *rel;
 		struct stat st;
@@ -369,7 +380,8 @@ walk(lb_call *call, char *path, size_t base_len, const char *prefix, names *out)
 				/* Descend only where keys with the prefix can be. */
 				size_t rl = strlen(rel);
 
-				if (!strncmp(rel, prefix, rl < strlen(prefix) ? rl : strlen(prefix)))
+				if (!strncmp(rel, prefix,
+				             rl < strlen(prefix) ? rl : strlen(prefix)))
 					error = walk(call, path, base_len, prefix, out);
 			} else if (S_ISREG(st.st_mode) && !strncmp(rel, prefix, strlen(prefix))) {
 				error = names_add(out, rel);
@@ -397,11 +409,11 @@ list_keys(lb_object_store *s, lb_call *call, const char *bucket, const char *pre
 
 static int
 fs_list_common_prefixes(lb_object_store *s,
-			lb_call *call,
-			const char *bucket,
-			const char *prefix,
-			const char *delimiter,
-			lb_strlist *prefixes_out)
+                        lb_call *call,
+                        const char *bucket,
+                        const char *prefix,
+                        const char *delimiter,
+                        lb_strlist *prefixes_out)
 {
 	names keys = {0};
 	const char *last = NULL;
@@ -430,7 +442,8 @@ done:
 }
 
 static int
-fs_list_objects(lb_object_store *s, lb_call *call, const char *bucket, const char *prefix, lb_strlist *keys_out)
+fs_list_objects(
+    lb_object_store *s, lb_call *call, const char *bucket, const char *prefix, lb_strlist *keys_out)
 {
 	names keys = {0};
 	int error;
@@ -471,17 +484,17 @@ fs_destroy(lb_object_store *s)
 }
 
 static const lb_object_store_methods file_store = {
-	LB_OBJECT_STORE_METHODS_HEADER,
-	"lifeboat.io/file",
-	fs_init,
-	fs_put_object,
-	fs_object_exists,
-	fs_get_object,
-	fs_list_common_prefixes,
-	fs_list_objects,
-	fs_delete_object,
-	NULL, /* create_signed_url: no HTTP server to sign for */
-	fs_destroy,
+    LB_OBJECT_STORE_METHODS_HEADER,
+    "lifeboat.io/file",
+    fs_init,
+    fs_put_object,
+    fs_object_exists,
+    fs_get_object,
+    fs_list_common_prefixes,
+    fs_list_objects,
+    fs_delete_object,
+    NULL, /* create_signed_url: no HTTP server to sign for */
+    fs_destroy,
 };
 
 int

@@ -133,10 +133,12 @@ test_ok_round_trip(void **state)
 	assert_string_equal(lb_call_error_message(call), "no such key 'nope'");
 	close(fd);
 	/* an optional method the plugin lacks */
-	assert_int_equal(h->m->create_signed_url(h->self, call, "b", "k", 1000, NULL), LB_EUNSUPPORTED);
+	assert_int_equal(h->m->create_signed_url(h->self, call, "b", "k", 1000, NULL),
+	                 LB_EUNSUPPORTED);
 	/* bad config fails at open, with the plugin's sentence */
-	assert_int_equal(lb_plugins_open_object_store(mgr, "test.lifeboat.io/ok", &badcfg, call, &h2),
-			 LB_EINVAL);
+	assert_int_equal(
+	    lb_plugins_open_object_store(mgr, "test.lifeboat.io/ok", &badcfg, call, &h2),
+	    LB_EINVAL);
 	assert_string_equal(lb_call_error_message(call), "config 'fail' set: x");
 	/* unknown names */
 	assert_int_equal(lb_plugins_open_object_store(mgr, "nope", NULL, call, &h2), LB_ENOTFOUND);
@@ -153,11 +155,12 @@ test_resolve_aliases(void **state)
 	lb_strlist impls = LB_STRLIST_INIT;
 
 	(void) state;
-	assert_string_equal(lb_plugins_resolve(mgr, LB_KIND_OBJECT_STORE, "file"), "lifeboat.io/file");
+	assert_string_equal(lb_plugins_resolve(mgr, LB_KIND_OBJECT_STORE, "file"),
+	                    "lifeboat.io/file");
 	assert_string_equal(lb_plugins_resolve(mgr, LB_KIND_OBJECT_STORE, "velero.io/file"),
-			    "lifeboat.io/file");
+	                    "lifeboat.io/file");
 	assert_string_equal(lb_plugins_resolve(mgr, LB_KIND_OBJECT_STORE, "lifeboat.io/file"),
-			    "lifeboat.io/file");
+	                    "lifeboat.io/file");
 	assert_null(lb_plugins_resolve(mgr, LB_KIND_VOLUME_SNAPSHOTTER, "file"));
 	assert_int_equal(lb_plugins_list_impls(mgr, LB_KIND_OBJECT_STORE, &impls), 0);
 	assert_int_equal(impls.count, 1);
@@ -177,9 +180,10 @@ test_hang_in_call(void **state)
 
 	(void) state;
 	assert_int_equal(h->m->object_exists(h->self, call, "b", "k", &exists), LB_ETIMEDOUT);
-	assert_non_null(strstr(lb_call_error_message(call),
-			       "plugin 'test.lifeboat.io/hang-in-call' (pid "));
-	snprintf(want, sizeof(want), "%s", ") did not answer ObjectStore.ObjectExists within 1000 ms; killed");
+	assert_non_null(
+	    strstr(lb_call_error_message(call), "plugin 'test.lifeboat.io/hang-in-call' (pid "));
+	snprintf(want, sizeof(want), "%s",
+	         ") did not answer ObjectStore.ObjectExists within 1000 ms; killed");
 	assert_non_null(strstr(lb_call_error_message(call), want));
 	/* the plugin is still usable (restarted), and still ok */
 	lb_plugins_info(mgr, 0, &info);
@@ -233,9 +237,10 @@ test_crash_restart_and_retry(void **state)
 	fd = memfd_with("x");
 	assert_int_equal(h->m->put_object(h->self, call, "b", "k", fd, 1), LB_ECRASHED);
 	close(fd);
-	assert_non_null(strstr(lb_call_error_message(call), "plugin 'test.lifeboat.io/crash-in-call' (pid "));
+	assert_non_null(
+	    strstr(lb_call_error_message(call), "plugin 'test.lifeboat.io/crash-in-call' (pid "));
 	assert_non_null(strstr(lb_call_error_message(call),
-			       ") crashed (signal 11, SIGSEGV) during ObjectStore.PutObject"));
+	                       ") crashed (signal 11, SIGSEGV) during ObjectStore.PutObject"));
 	assert_int_equal(file_size(counter), 1);
 	/* ObjectExists is idempotent: first attempt crashes, the retry on a fresh child works */
 	assert_int_equal(h->m->object_exists(h->self, call, "b", "k", &exists), 0);
@@ -259,7 +264,7 @@ test_exit_in_call(void **state)
 	(void) state;
 	assert_int_equal(h->m->object_exists(h->self, call, "b", "k", &exists), LB_ECRASHED);
 	assert_non_null(strstr(lb_call_error_message(call),
-			       ") exited (status 7) during ObjectStore.ObjectExists"));
+	                       ") exited (status 7) during ObjectStore.ObjectExists"));
 	lb_object_store_handle_close(h);
 	lb_call_free(call);
 	lb_plugins_stop(mgr);
@@ -375,7 +380,8 @@ test_cancel(void **state)
 	pthread_create(&t, NULL, cancel_later, cancel);
 	assert_int_equal(h->m->object_exists(h->self, call, "b", "k", &exists), LB_ECANCELED);
 	pthread_join(t, NULL);
-	assert_non_null(strstr(lb_call_error_message(call), "ObjectStore.ObjectExists canceled; killed"));
+	assert_non_null(
+	    strstr(lb_call_error_message(call), "ObjectStore.ObjectExists canceled; killed"));
 	lb_plugins_info(mgr, 0, &info);
 	assert_int_equal(info.restarts, 1);
 	lb_strlist_dispose(&keys);
@@ -396,7 +402,11 @@ static void *
 work(void *arg)
 {
 	worker *w = arg;
-	lb_call *call = lb_call_new(NULL);
+	lb_call_opts o = LB_CALL_OPTS_INIT;
+	lb_call *call;
+
+	o.limit_ms = 60000; /* waiting for a free child counts against the call (slow under ASan) */
+	call = lb_call_new(&o);
 
 	for (int i = 0; i < 25; i++) {
 		char key[64], body[64];
@@ -405,7 +415,8 @@ work(void *arg)
 		snprintf(key, sizeof(key), "t%d/k%d", w->id, i);
 		snprintf(body, sizeof(body), "body of %s", key);
 		fd = memfd_with(body);
-		if (w->h->m->put_object(w->h->self, call, "bkt", key, fd, (int64_t) strlen(body)) < 0)
+		if (w->h->m->put_object(w->h->self, call, "bkt", key, fd, (int64_t) strlen(body)) <
+		    0)
 			w->failures++;
 		close(fd);
 		if (w->h->m->object_exists(w->h->self, call, "bkt", key, &exists) < 0 || !exists)
@@ -489,7 +500,8 @@ h_exists(struct lb_location *loc, lb_call *call, const char *key, int *exists_ou
 }
 
 static int
-h_list(struct lb_location *loc, lb_call *call, const char *prefix, const char *delim, lb_strlist *out)
+h_list(
+    struct lb_location *loc, lb_call *call, const char *prefix, const char *delim, lb_strlist *out)
 {
 	(void) loc, (void) call, (void) delim;
 	if (loc_key[0] && !strncmp(loc_key, prefix, strlen(prefix)))
@@ -530,7 +542,8 @@ test_host_callbacks(void **state)
 	close(fd);
 	assert_string_equal(loc_key, "repo/config");
 	assert_string_equal(loc_data.ptr, "via the host");
-	assert_int_equal(h->m->object_exists(h->self, call, "@location", "repo/config", &exists), 0);
+	assert_int_equal(h->m->object_exists(h->self, call, "@location", "repo/config", &exists),
+	                 0);
 	assert_int_equal(exists, 1);
 	fd = memfd_create("sink", MFD_CLOEXEC);
 	assert_int_equal(h->m->get_object(h->self, call, "@location", "repo/config", fd), 0);
@@ -544,10 +557,12 @@ test_host_callbacks(void **state)
 	assert_int_equal(keys.count, 1);
 	assert_int_equal(h->m->delete_object(h->self, call, "@location", "readonly"), LB_EPERM);
 	assert_int_equal(h->m->delete_object(h->self, call, "@location", "repo/config"), 0);
-	assert_int_equal(h->m->object_exists(h->self, call, "@location", "repo/config", &exists), 0);
+	assert_int_equal(h->m->object_exists(h->self, call, "@location", "repo/config", &exists),
+	                 0);
 	assert_int_equal(exists, 0);
 	/* a call without a location */
-	assert_int_equal(h->m->object_exists(h->self, nocall, "@location", "x", &exists), LB_EUNSUPPORTED);
+	assert_int_equal(h->m->object_exists(h->self, nocall, "@location", "x", &exists),
+	                 LB_EUNSUPPORTED);
 	lb_location_hooks_set(NULL);
 	lb_strlist_dispose(&keys);
 	lb_buf_dispose(&loc_data);
@@ -582,18 +597,18 @@ test_start_failures(void **state)
 	static const struct {
 		const char *file, *state, *reason;
 	} want[] = {
-		{"/hang_in_init.so", "failed", "did not start within 500 ms"},
-		{"/slow_hello.so", "ok", ""},
-		{"/ok.so", "ok", ""},
-		{"/older_minor.so", "ok", ""},
-		{"/newer_minor.so", "ok", ""},
-		{"/bad_magic.so", "failed", "has a malformed magic block"},
-		{"/no_magic.so", "failed", "has no magic block (lb_plugin_magic_v1)"},
-		{"/newer_major.so", "failed",
-		 "plugin 'newer_major.so' was built for SDK 2.x, engine provides 1.0: rebuild the "
-		 "plugin against SDK 1.x or upgrade Lifeboat"},
-		{"/missing_method.so", "failed", "missing required method 'list_objects'"},
-		{"/short_struct.so", "failed", "shorter than the"},
+	    {"/hang_in_init.so", "failed", "did not start within 500 ms"},
+	    {"/slow_hello.so", "ok", ""},
+	    {"/ok.so", "ok", ""},
+	    {"/older_minor.so", "ok", ""},
+	    {"/newer_minor.so", "ok", ""},
+	    {"/bad_magic.so", "failed", "has a malformed magic block"},
+	    {"/no_magic.so", "failed", "has no magic block (lb_plugin_magic_v1)"},
+	    {"/newer_major.so", "failed",
+	     "plugin 'newer_major.so' was built for SDK 2.x, engine provides 1.0: rebuild the "
+	     "plugin against SDK 1.x or upgrade Lifeboat"},
+	    {"/missing_method.so", "failed", "missing required method 'list_objects'"},
+	    {"/short_struct.so", "failed", "shorter than the"},
 	};
 	lb_plugin_settings s;
 	lb_plugin_manager *mgr = NULL;
@@ -612,7 +627,7 @@ test_start_failures(void **state)
 
 		if (strcmp(st, want[i].state) || !strstr(reason, want[i].reason))
 			fail_msg("%s: state %s reason '%s', want %s '%s'", want[i].file, st, reason,
-				 want[i].state, want[i].reason);
+			         want[i].state, want[i].reason);
 	}
 	lb_plugins_stop(mgr);
 }
@@ -632,14 +647,15 @@ test_cli_plugin_list(void **state)
 	assert_int_equal(system(cmd), 0);
 	snprintf(cfg, sizeof(cfg), "%s/lifeboat.yaml", tmpdir);
 	f = fopen(cfg, "w");
-	fprintf(f, "storageLocations:\n  - name: default\n    provider: file\n    bucket: b\n"
-		   "    config:\n      root: %s\n"
-		   "plugins:\n  overrides:\n    - name: hang.so\n      startTimeoutMs: 500\n",
-		tmpdir);
+	fprintf(f,
+	        "storageLocations:\n  - name: default\n    provider: file\n    bucket: b\n"
+	        "    config:\n      root: %s\n"
+	        "plugins:\n  overrides:\n    - name: hang.so\n      startTimeoutMs: 500\n",
+	        tmpdir);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd),
-		 "LIFEBOAT_PLUGIN_DIRS=%s:%s %s plugin list -o json --config %s 2>/dev/null",
-		 LB_PLUGIN_DIR, dir, LB_TEST_LIFEBOAT_BIN, cfg);
+	         "LIFEBOAT_PLUGIN_DIRS=%s:%s %s plugin list -o json --config %s 2>/dev/null",
+	         LB_PLUGIN_DIR, dir, LB_TEST_LIFEBOAT_BIN, cfg);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	n = fread(out, 1, sizeof(out) - 1, f);
@@ -673,19 +689,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ok_round_trip),
-		cmocka_unit_test(test_resolve_aliases),
-		cmocka_unit_test(test_hang_in_call),
-		cmocka_unit_test(test_progress_extends_deadline),
-		cmocka_unit_test(test_crash_restart_and_retry),
-		cmocka_unit_test(test_exit_in_call),
-		cmocka_unit_test(test_stdout_spam),
-		cmocka_unit_test(test_grandchild_group_kill),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_concurrent_calls),
-		cmocka_unit_test(test_host_callbacks),
-		cmocka_unit_test(test_start_failures),
-		cmocka_unit_test(test_cli_plugin_list),
+	    cmocka_unit_test(test_ok_round_trip),
+	    cmocka_unit_test(test_resolve_aliases),
+	    cmocka_unit_test(test_hang_in_call),
+	    cmocka_unit_test(test_progress_extends_deadline),
+	    cmocka_unit_test(test_crash_restart_and_retry),
+	    cmocka_unit_test(test_exit_in_call),
+	    cmocka_unit_test(test_stdout_spam),
+	    cmocka_unit_test(test_grandchild_group_kill),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_concurrent_calls),
+	    cmocka_unit_test(test_host_callbacks),
+	    cmocka_unit_test(test_start_failures),
+	    cmocka_unit_test(test_cli_plugin_list),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -26,9 +26,9 @@ test_round_trip(void **state)
 
 	(void) state;
 	pair(sv);
-	assert_int_equal(lb_frame_send(sv[0], LB_FRAME_CALL, 7, 1234, "{\"a\":1}", 7, -1,
-				       lb_deadline_in(1000)),
-			 0);
+	assert_int_equal(
+	    lb_frame_send(sv[0], LB_FRAME_CALL, 7, 1234, "{\"a\":1}", 7, -1, lb_deadline_in(1000)),
+	    0);
 	assert_int_equal(lb_frame_recv(sv[1], &f, lb_deadline_in(1000)), 0);
 	assert_int_equal(f.hdr.type, LB_FRAME_CALL);
 	assert_int_equal(f.hdr.call_id, 7);
@@ -38,7 +38,8 @@ test_round_trip(void **state)
 	assert_int_equal(f.fd, -1);
 	lb_frame_dispose(&f);
 	/* empty payload */
-	assert_int_equal(lb_frame_send(sv[0], LB_FRAME_CANCEL, 9, 0, NULL, 0, -1, LB_DEADLINE_NONE), 0);
+	assert_int_equal(lb_frame_send(sv[0], LB_FRAME_CANCEL, 9, 0, NULL, 0, -1, LB_DEADLINE_NONE),
+	                 0);
 	assert_int_equal(lb_frame_recv(sv[1], &f, lb_deadline_in(1000)), 0);
 	assert_int_equal(f.hdr.type, LB_FRAME_CANCEL);
 	assert_null(f.payload);
@@ -57,7 +58,8 @@ test_fd_passing(void **state)
 	(void) state;
 	pair(sv);
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(lb_frame_send(sv[0], LB_FRAME_CALL, 1, 0, "{}", 2, p[1], LB_DEADLINE_NONE), 0);
+	assert_int_equal(lb_frame_send(sv[0], LB_FRAME_CALL, 1, 0, "{}", 2, p[1], LB_DEADLINE_NONE),
+	                 0);
 	close(p[1]);
 	assert_int_equal(lb_frame_recv(sv[1], &f, lb_deadline_in(1000)), 0);
 	assert_true(f.hdr.flags & LB_FRAME_HAS_FD);
@@ -114,7 +116,7 @@ test_oversized_and_flags(void **state)
 	assert_int_equal(lb_frame_recv(sv[1], &f, lb_deadline_in(1000)), LB_EPROTO);
 	assert_non_null(strstr(lb_error_last(LB_EPROTO), "exceeds"));
 	assert_int_equal(lb_frame_send(sv[0], 1, 1, 0, "x", LB_FRAME_MAX + 1, -1, LB_DEADLINE_NONE),
-			 LB_EPROTO);
+	                 LB_EPROTO);
 	close(sv[0]);
 	close(sv[1]);
 	/* HAS_FD without a descriptor */
@@ -153,12 +155,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_fd_passing),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_oversized_and_flags),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_methods),
+	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_fd_passing),
+	    cmocka_unit_test(test_truncated),  cmocka_unit_test(test_oversized_and_flags),
+	    cmocka_unit_test(test_timeout),    cmocka_unit_test(test_methods),
 	};
 
 	return cmocka_run_group_tests_name("rpc.frame", tests, NULL, NULL);
