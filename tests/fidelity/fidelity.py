@@ -882,6 +882,332 @@ def large_list_pages(ctx):
         sim_down(s)
 
 
+# ---------------------------------------------------------------- gaps ported from kubesim
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: %(name)s, namespace: %(ns)s, labels: {app: %(name)s}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: %(name)s}}
+  template:
+    metadata: {labels: {app: %(name)s}}
+    spec: {containers: [{name: c, image: "nginx:1.25"}]}
+"""
+
+
+def apps_api(ctx):
+    from kubernetes import client
+    return client.AppsV1Api(ctx.dyn.client)
+
+
+@test
+def kubectl_scale_and_scale_subresource(ctx):
+    ctx.k.run("create", "namespace", "scale")
+    ctx.k.run("apply", "-f", manifest("scale.yaml", DEPLOY % {"name": "web", "ns": "scale"}))
+    out = ctx.k.run("scale", "deployment", "web", "-n", "scale", "--replicas=5").stdout
+    check("deployment.apps/web scaled" in out, "kubectl scale: %r" % out)
+    d = ctx.k.json("get", "deploy", "web", "-n", "scale")
+    check(d["spec"]["replicas"] == 5 and d["metadata"]["generation"] == 2,
+          "replicas/generation after scale: %r" % d)
+    sc = apps_api(ctx).read_namespaced_deployment_scale("web", "scale")
+    check(sc.spec.replicas == 5 and sc.status.selector == "app=web",
+          "read_namespaced_deployment_scale: %r" % sc)
+    apps_api(ctx).patch_namespaced_deployment_scale("web", "scale",
+                                                    {"spec": {"replicas": 3}})
+    check(ctx.k.run("get", "deploy", "web", "-n", "scale", "-o",
+                    "jsonpath={.spec.replicas}").stdout == "3", "patch scale")
+    p = ctx.k.run("scale", "deployment", "web", "-n", "scale", "--replicas=2",
+                  "--current-replicas=4", ok=False)
+    check("Expected replicas to be 4, was 3" in p.stderr,
+          "--current-replicas precondition: %r" % p.stderr)
+    ctx.k.run("apply", "-f", manifest("rs.yaml", DEPLOY.replace("Deployment", "ReplicaSet")
+                                      % {"name": "rs", "ns": "scale"}))
+    ctx.k.run("scale", "rs", "rs", "-n", "scale", "--replicas=0")
+    check(ctx.k.json("get", "rs", "rs", "-n", "scale")["spec"]["replicas"] == 0, "rs scale")
+    code, st = raw(ctx.env, "PUT", "/apis/apps/v1/namespaces/scale/deployments/web/scale",
+                   {"kind": "Scale", "apiVersion": "autoscaling/v1",
+                    "metadata": {"name": "web"}, "spec": {"replicas": -1}})
+    check(code == 422 and st["reason"] == "Invalid", "negative replicas: %d %r" % (code, st))
+    code, _ = raw(ctx.env, "GET", "/api/v1/namespaces/scale/configmaps/x/scale")
+    check(code == 404, "no /scale on configmaps")
+
+
+@test
+def kubectl_auth_can_i(ctx):
+    out = ctx.k.run("auth", "can-i", "create", "pods").stdout.strip()
+    check(out == "yes", "auth can-i: %r" % out)
+    out = ctx.k.run("auth", "can-i", "delete", "deployments", "-n", "fid").stdout.strip()
+    check(out == "yes", "auth can-i -n: %r" % out)
+    out = ctx.k.run("auth", "can-i", "--list").stdout
+    check("*.*" in out and "[*]" in out, "auth can-i --list: %r" % out)
+    from kubernetes import client
+    r = client.AuthorizationV1Api(ctx.dyn.client).create_self_subject_access_review(
+        {"spec": {"resourceAttributes": {"verb": "get", "resource": "secrets",
+                                         "namespace": "fid"}}})
+    check(r.status.allowed is True, "SelfSubjectAccessReview: %r" % r)
+
+
+def header(out):
+    return out.splitlines()[0].split()
+
+
+@test
+def kubectl_get_columns(ctx):
+    ctx.k.run("create", "namespace", "cols")
+    ctx.k.run("apply", "-f", manifest("cols.yaml", DEPLOY % {"name": "web", "ns": "cols"}))
+    out = ctx.k.run("get", "deploy", "-n", "cols").stdout
+    check(header(out) == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+          "deployment columns: %r" % out)
+    check(out.splitlines()[1].split()[:4] == ["web", "0/2", "0", "0"], "deploy row: %r" % out)
+    out = ctx.k.run("get", "deploy", "-n", "cols", "-o", "wide").stdout
+    check(header(out)[-3:] == ["CONTAINERS", "IMAGES", "SELECTOR"] and "app=web" in out,
+          "-o wide: %r" % out)
+    ctx.k.run("create", "secret", "generic", "s", "-n", "cols", "--from-literal=a=1",
+              "--from-literal=b=2")
+    out = ctx.k.run("get", "secrets", "-n", "cols").stdout
+    check(header(out) == ["NAME", "TYPE", "DATA", "AGE"] and
+          out.splitlines()[1].split()[:3] == ["s", "Opaque", "2"], "secret columns: %r" % out)
+    ctx.k.run("create", "configmap", "c", "-n", "cols", "--from-literal=a=1")
+    out = ctx.k.run("get", "cm", "c", "-n", "cols").stdout
+    check(header(out) == ["NAME", "DATA", "AGE"] and out.splitlines()[1].split()[:2] ==
+          ["c", "1"], "configmap columns: %r" % out)
+    out = ctx.k.run("get", "svc", "kubernetes", "-n", "default").stdout
+    check(header(out) == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"] and
+          out.splitlines()[1].split()[:5] == ["kubernetes", "ClusterIP", "10.96.0.1",
+                                              "<none>", "443/TCP"], "service columns: %r" % out)
+    ctx.k.run("create", "service", "loadbalancer", "lb", "-n", "cols", "--tcp=80:8080")
+    out = ctx.k.run("get", "svc", "lb", "-n", "cols").stdout
+    check("<pending>" in out.splitlines()[1], "LoadBalancer EXTERNAL-IP: %r" % out)
+    out = ctx.k.run("get", "sc").stdout
+    check(header(out)[:5] == ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE",
+                              "ALLOWVOLUMEEXPANSION"] and "standard (default)" in out,
+          "storageclass columns: %r" % out)
+    ctx.k.run("apply", "-f", manifest("ships.yaml", """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ships.fid.lifeboat.io}
+spec:
+  group: fid.lifeboat.io
+  scope: Namespaced
+  names: {plural: ships, singular: ship, kind: Ship}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+    additionalPrinterColumns:
+    - {name: Crew, type: integer, jsonPath: .spec.crew}
+    - {name: Port, type: string, jsonPath: .spec.home.port}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+"""))
+    ctx.k.run("wait", "--for", "condition=established", "crd/ships.fid.lifeboat.io")
+    ctx.k.run("apply", "-f", manifest("ship.yaml", """apiVersion: fid.lifeboat.io/v1
+kind: Ship
+metadata: {name: ark, namespace: cols}
+spec: {crew: 8, home: {port: Hull}}
+"""))
+    out = ctx.k.run("get", "ships", "-n", "cols").stdout
+    check(header(out) == ["NAME", "CREW", "PORT", "AGE"] and
+          out.splitlines()[1].split()[:3] == ["ark", "8", "Hull"], "CR printer columns: %r"
+          % out)
+
+
+@test
+def kubectl_get_watch_prints_header_once(ctx):
+    ctx.k.run("create", "namespace", "wt")
+    ctx.k.run("create", "configmap", "first", "-n", "wt")
+    p = subprocess.Popen([ctx.k.path, "--kubeconfig", ctx.k.kubeconfig, "--cache-dir",
+                          ctx.k.cache, "get", "cm", "-n", "wt", "-w"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    guard = threading.Timer(60, p.kill)     # only a safety net against a hang
+    guard.start()
+    try:
+        lines = [p.stdout.readline()]       # the list's header
+        while "first" not in lines[-1]:
+            lines.append(p.stdout.readline())
+        for n in ("second", "third"):
+            ctx.k.run("create", "configmap", n, "-n", "wt", "--from-literal=a=1")
+        while "third" not in lines[-1] and lines[-1]:
+            lines.append(p.stdout.readline())
+    finally:
+        guard.cancel()
+        p.kill()
+        p.wait()
+    text = "".join(lines)
+    check(text.count("NAME") == 1, "header repeated: %r" % text)
+    rows = {l.split()[0]: l.split()[1:] for l in lines[1:] if l.strip()}
+    check(rows.get("second", [None])[0] == "1" and "third" in rows, "watch rows: %r" % text)
+
+
+@test
+def immutable_fields_refused(ctx):
+    ctx.k.run("create", "namespace", "imm")
+    ctx.k.run("apply", "-f", manifest("frozen.yaml", """apiVersion: v1
+kind: ConfigMap
+metadata: {name: frozen, namespace: imm}
+immutable: true
+data: {k: v}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: frozen, namespace: imm}
+immutable: true
+stringData: {k: v}
+"""))
+    p = ctx.k.run("patch", "cm", "frozen", "-n", "imm", "-p", '{"data":{"k":"w"}}', ok=False)
+    check('ConfigMap "frozen" is invalid' in p.stderr and
+          "field is immutable when `immutable` is set" in p.stderr, "configmap: %r" % p.stderr)
+    ctx.k.run("label", "cm", "frozen", "-n", "imm", "x=y")     # metadata stays mutable
+    p = ctx.k.run("patch", "secret", "frozen", "-n", "imm", "-p", '{"stringData":{"k":"w"}}',
+                  ok=False)
+    check('Secret "frozen" is invalid' in p.stderr and "immutable" in p.stderr,
+          "secret: %r" % p.stderr)
+    ctx.k.run("apply", "-f", manifest("sel.yaml", DEPLOY % {"name": "d", "ns": "imm"}))
+    p = ctx.k.run("patch", "deploy", "d", "-n", "imm", "-p",
+                  '{"spec":{"selector":{"matchLabels":{"app":"x"}},"template":{"metadata":'
+                  '{"labels":{"app":"x"}}}}}', ok=False)
+    check('Deployment "d" is invalid: spec.selector: Invalid value' in p.stderr and
+          "field is immutable" in p.stderr, "deployment selector: %r" % p.stderr)
+    p = ctx.k.run("patch", "sc", "standard", "-p", '{"parameters":{"x":"y"}}', ok=False)
+    check("updates to parameters are forbidden" in p.stderr, "sc parameters: %r" % p.stderr)
+    p = ctx.k.run("patch", "sc", "standard", "-p", '{"provisioner":"other.csi"}', ok=False)
+    check("updates to provisioner are forbidden" in p.stderr, "sc provisioner: %r" % p.stderr)
+
+
+@test
+def finalizer_added_while_deleting_forbidden(ctx):
+    from kubernetes.client.rest import ApiException
+    cm = ctx.dyn.resources.get(api_version="v1", kind="ConfigMap")
+    cm.create(namespace="fid", body={"metadata": {"name": "fin", "finalizers": ["x.io/a"]}})
+    cm.delete(namespace="fid", name="fin")
+    try:
+        cm.patch(namespace="fid", name="fin", content_type="application/merge-patch+json",
+                 body={"metadata": {"finalizers": ["x.io/a", "x.io/b"]}})
+        raise Fail("new finalizer accepted on a deleting object")
+    except ApiException as e:
+        st = json.loads(e.body)
+        check(e.status == 422 and st["reason"] == "Invalid", "Status: %r" % st)
+        check("no new finalizers can be added if the object is being deleted" in st["message"]
+              and 'x.io/b' in st["message"], "message: %r" % st["message"])
+    cm.patch(namespace="fid", name="fin", content_type="application/merge-patch+json",
+             body={"metadata": {"finalizers": []}})
+    code, _ = raw(ctx.env, "GET", "/api/v1/namespaces/fid/configmaps/fin")
+    check(code == 404, "gone once its finalizers are removed")
+
+
+def owned_rs(name, ns, owner_uid, owner="web"):
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": owner},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment",
+                                              "name": owner, "uid": owner_uid,
+                                              "controller": True,
+                                              "blockOwnerDeletion": True}]},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": owner}},
+                     "template": {"metadata": {"labels": {"app": owner}},
+                                  "spec": {"containers": [{"name": "c", "image": "x"}]}}}}
+
+
+@test
+def garbage_collection_owner_references(ctx):
+    ctx.k.run("create", "namespace", "gc")
+    rs = ctx.dyn.resources.get(api_version="apps/v1", kind="ReplicaSet")
+    dep = ctx.dyn.resources.get(api_version="apps/v1", kind="Deployment")
+    # an orphaned ReplicaSet (its Deployment's uid is gone) is collected
+    rs.create(namespace="gc", body=owned_rs("stray", "gc", "0b4c1a6e-dead-4bee-8f00-000000000001"))
+    code, _ = raw(ctx.env, "GET", "/apis/apps/v1/namespaces/gc/replicasets/stray")
+    check(code == 404, "orphaned ReplicaSet not collected: %d" % code)
+    # background (kubectl's default): dependents go with the owner
+    for name in ("web", "keep", "fg"):
+        ctx.k.run("apply", "-f", manifest("gc-%s.yaml" % name,
+                                          DEPLOY % {"name": name, "ns": "gc"}))
+        uid = ctx.k.json("get", "deploy", name, "-n", "gc")["metadata"]["uid"]
+        rs.create(namespace="gc", body=owned_rs(name + "-1", "gc", uid, name))
+    check(len(ctx.k.json("get", "rs", "-n", "gc")["items"]) == 3, "owned ReplicaSets kept")
+    ctx.k.run("delete", "deploy", "web", "-n", "gc")
+    code, _ = raw(ctx.env, "GET", "/apis/apps/v1/namespaces/gc/replicasets/web-1")
+    check(code == 404, "dependent survived its owner")
+    # orphan: the dependent stays, without its ownerReference
+    ctx.k.run("delete", "deploy", "keep", "-n", "gc", "--cascade=orphan")
+    o = ctx.k.json("get", "rs", "keep-1", "-n", "gc")
+    check("ownerReferences" not in o["metadata"], "orphaned dependent: %r" % o["metadata"])
+    # foreground through the python client
+    dep.delete(namespace="gc", name="fg", body={"propagationPolicy": "Foreground"})
+    code, _ = raw(ctx.env, "GET", "/apis/apps/v1/namespaces/gc/replicasets/fg-1")
+    check(code == 404, "foreground deletion left the dependent")
+
+
+@test
+def field_selector_unsupported_400(ctx):
+    p = ctx.k.run("get", "cm", "-n", "fid", "--field-selector", "data.k=v", ok=False)
+    check("BadRequest" in p.stderr and '"data.k" is not a known field selector' in p.stderr,
+          "configmap: %r" % p.stderr)
+    p = ctx.k.run("get", "pods", "-A", "--field-selector", "spec.bogus=x", ok=False)
+    check("field label not supported: spec.bogus" in p.stderr, "pods: %r" % p.stderr)
+    ctx.k.run("get", "pods", "-A", "--field-selector", "status.phase=Running,spec.nodeName"
+              "=sim-node-1")
+    out = ctx.k.run("get", "secrets", "-n", "fid", "--field-selector",
+                    "type=kubernetes.io/tls").stdout + "."
+    from kubernetes.client.rest import ApiException
+    from kubernetes.dynamic.exceptions import BadRequestError
+    cm = ctx.dyn.resources.get(api_version="v1", kind="ConfigMap")
+    try:
+        cm.get(namespace="fid", field_selector="data.k=v")
+        raise Fail("unsupported field selector accepted")
+    except (BadRequestError, ApiException) as e:
+        check(e.status == 400, "status %r" % e.status)
+    thing = ctx.dyn.resources.get(api_version="example.lifeboat.io/v1", kind="Gadget")
+    try:
+        thing.get(namespace="fid", field_selector="spec.a=1")
+        raise Fail("unsupported CR field selector accepted")
+    except (BadRequestError, ApiException) as e:
+        check(e.status == 400 and b"field label not supported: spec.a" in e.body,
+              "CR field selector: %r" % e.body)
+
+
+@test
+def watch_selector_leave_is_deleted(ctx):
+    cm = ctx.dyn.resources.get(api_version="v1", kind="ConfigMap")
+    ctx.k.run("create", "namespace", "wsel")
+    rv = cm.get(namespace="wsel").metadata.resourceVersion
+    cm.create(namespace="wsel", body={"metadata": {"name": "m", "labels": {"watch": "me"}}})
+    cm.patch(namespace="wsel", name="m", body={"data": {"a": "1"}},
+             content_type="application/merge-patch+json")
+    cm.patch(namespace="wsel", name="m", body={"metadata": {"labels": {"watch": "no"}}},
+             content_type="application/merge-patch+json")
+    cm.create(namespace="wsel", body={"metadata": {"name": "n", "labels": {"watch": "no"}}})
+    cm.patch(namespace="wsel", name="n", body={"metadata": {"labels": {"watch": "me"}}},
+             content_type="application/merge-patch+json")
+    cm.delete(namespace="wsel", name="n")
+    events = [(ev["type"], ev["object"].metadata.name) for ev in
+              ctx.dyn.watch(cm, namespace="wsel", label_selector="watch=me",
+                            resource_version=rv, timeout=1)]
+    check(events == [("ADDED", "m"), ("MODIFIED", "m"), ("DELETED", "m"), ("ADDED", "n"),
+                     ("DELETED", "n")], "events: %r" % events)
+
+
+@test
+def default_storage_class(ctx):
+    sc = ctx.k.json("get", "sc", "standard")
+    check(sc["provisioner"] == "csi.lifeboat.io" and sc["metadata"]["annotations"][
+        "storageclass.kubernetes.io/is-default-class"] == "true", "default class: %r" % sc)
+    ctx.k.run("create", "namespace", "dsc")
+    ctx.k.run("apply", "-f", manifest("dsc.yaml", """apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: plain, namespace: dsc}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+"""))
+    pvc = ctx.k.json("get", "pvc", "plain", "-n", "dsc")
+    check(pvc["spec"].get("storageClassName") == "standard" and
+          pvc["status"]["phase"] == "Bound", "PVC without class: %r" % pvc)
+    b = sim_up("--", "--no-default-storage-class")
+    try:
+        _, lst = raw(b, "GET", "/apis/storage.k8s.io/v1/storageclasses", tls=False)
+        check(lst["items"] == [], "--no-default-storage-class: %r" % lst["items"])
+    finally:
+        sim_down(b)
+
+
 class Ctx:
     pass
 
