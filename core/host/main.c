@@ -70,8 +70,9 @@ main(int argc, char **argv)
 		        "(lifeboat), not by hand.\n");
 		return 64;
 	}
-	/* The engine dies => we die. EOF on the channel covers the rest. */
-	(void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* No PR_SET_PDEATHSIG: it fires when the engine *thread* that spawned us exits (the
+	 * engine spawns on demand from worker threads). EOF on the channel is the death signal:
+	 * an idle host is blocked reading it, a busy one sees it in cancelled()/progress(). */
 	if (ppid && atoi(ppid) != (int) getppid())
 		_exit(0);
 	(void) dup2(2, 1); /* stdout is never the protocol */

@@ -220,10 +220,8 @@ lb_child_stop(lb_child *c, int64_t grace_ms)
 {
 	int st;
 
-	if (c->pid <= 0) {
-		c->state = LB_CHILD_DEAD;
+	if (c->pid <= 0)
 		return;
-	}
 	c->state = LB_CHILD_DRAINING;
 	close_fd(&c->chan);
 	/* Signal before reaping: an unreaped leader pins the pid and the group id. */
@@ -242,7 +240,8 @@ lb_child_stop(lb_child *c, int64_t grace_ms)
 	lb_buf_clear(&c->errline);
 	c->ninstances = 0;
 	c->pid = 0;
-	c->state = LB_CHILD_DEAD;
+	/* Stays DRAINING: the owner sets DEAD/BACKOFF under the manager's lock, so no other
+	 * thread can pick the slot up half-way. */
 }
 
 void

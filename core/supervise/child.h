@@ -41,7 +41,8 @@ int lb_child_spawn(lb_child *c, const char *host_path, const char *plugin_path);
 /* Drain whatever the child wrote on stderr and re-log it (non-blocking). */
 void lb_child_drain_log(lb_child *c);
 /* Stop: close the channel, TERM the group, wait up to @grace_ms, KILL the group, reap.
- * Idempotent; afterwards @c is DEAD with status set and fds closed. */
+ * Idempotent; afterwards @c is DRAINING (the owner moves it on under the manager's lock),
+ * status is set and fds are closed. */
 void lb_child_stop(lb_child *c, int64_t grace_ms);
 /* Release the instance list and buffers (after stop). */
 void lb_child_dispose(lb_child *c);
