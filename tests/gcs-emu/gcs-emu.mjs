@@ -379,7 +379,10 @@ async function handle(req, res, endpoint) {
   const isApi = seg[0] === 'storage' && seg[1] === 'v1';
   const isDownload = seg[0] === 'download' && seg[1] === 'storage' && seg[2] === 'v1';
   if (!isUpload && !isApi && !isDownload) return gerr(res, 404, `Not Found: ${method} ${rawPath}`, 'notFound');
-  if (!checkBearer(req, res)) return;
+  // As on GCS, an upload session URI is its own credential: the official Node client sends
+  // its chunk PUTs without Authorization. A token that is sent is still verified.
+  const sessionCall = isUpload && q.has('upload_id') && uploads.has(q.get('upload_id'));
+  if (!(sessionCall && !req.headers.authorization) && !checkBearer(req, res)) return;
   const s = isApi ? seg.slice(2) : seg.slice(3);   // b, {bucket}, o, {object}
   const bucketName = s[1] !== undefined ? decodeURIComponent(s[1]) : undefined;
 
