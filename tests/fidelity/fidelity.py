@@ -1208,6 +1208,58 @@ spec:
         sim_down(b)
 
 
+@test
+def kubesim_ported_semantics(ctx):
+    """Checks of the removed kubesim suite that k8s-sim had no equivalent for."""
+    env = ctx.env
+    ctx.k.run("create", "namespace", "ks")
+    base = "/api/v1/namespaces/ks"
+    code, o = raw(env, "POST", base + "/secrets", {"metadata": {"name": "s"},
+                                                   "stringData": {"user": "admin"}})
+    check(code == 201 and o["data"] == {"user": "YWRtaW4="} and o["type"] == "Opaque"
+          and "stringData" not in o, "secret stringData: %d %r" % (code, o))
+    code, o = raw(env, "POST", base + "/secrets", {"metadata": {"name": "t"},
+                                                   "data": {"x": "not base64!"}})
+    check(code == 400, "invalid base64 data: %d %r" % (code, o))
+    out = ctx.k.run("get", "secret", "s", "-n", "ks", "-o", "jsonpath={.data.user}").stdout
+    check(out == "YWRtaW4=", "jsonpath: %r" % out)
+    code, o = raw(env, "POST", base + "/configmaps", {"metadata": {"name": "a"},
+                                                      "data": {"k": "v"}})
+    code, o2 = raw(env, "PUT", base + "/configmaps/a", o)
+    check(code == 200 and o2["metadata"]["resourceVersion"] == o["metadata"]["resourceVersion"],
+          "no-op update keeps resourceVersion")
+    code, st = raw(env, "PATCH", base + "/configmaps/a",
+                   [{"op": "test", "path": "/data/k", "value": "nope"}],
+                   ctype="application/json-patch+json")
+    check(code == 422 and st["reason"] == "Invalid", "json patch test: %d %r" % (code, st))
+    code, st = raw(env, "GET", "/api/v1/configmaps?limit=2&continue=garbage")
+    check(code == 400, "bad continue token: %d" % code)
+    ctx.k.run("run", "box", "-n", "ks", "--image=busybox:1", "--restart=Never")
+    ctx.k.run("wait", "-n", "ks", "--for=condition=Ready", "pod/box", "--timeout=30s")
+    out = ctx.k.run("get", "pods", "-n", "ks").stdout
+    check(out.splitlines()[1].split()[:4] == ["box", "1/1", "Running", "0"], "pod: %r" % out)
+    out = ctx.k.run("api-resources").stdout
+    for r in ("persistentvolumeclaims", "volumesnapshots", "deployments",
+              "selfsubjectaccessreviews"):
+        check(r in out, "api-resources lacks %s" % r)
+    vers = ctx.k.run("api-versions").stdout.split()
+    for v in ("v1", "apps/v1", "authorization.k8s.io/v1", "snapshot.storage.k8s.io/v1"):
+        check(v in vers, "api-versions lacks %s" % v)
+    doc = json.loads(ctx.k.run("get", "--raw", "/apis/snapshot.storage.k8s.io").stdout)
+    check(doc["preferredVersion"]["version"] == "v1", "--raw")
+    ctx.k.run("label", "cm", "a", "-n", "ks", "tier=front")
+    p = ctx.k.run("label", "cm", "a", "-n", "ks", "tier=back", ok=False)
+    check("already has a value (front)" in p.stderr, "label conflict: %r" % p.stderr)
+    for i in range(3):
+        ctx.k.run("create", "configmap", "c%d" % i, "-n", "ks")
+    out = ctx.k.run("delete", "configmaps", "--all", "-n", "ks").stdout
+    check('configmap "c1" deleted' in out, "delete --all: %r" % out)
+    p = ctx.k.run("--context", "k8s-sim", "--server", env["K8S_SIM_URL"],
+                  "--certificate-authority", "/etc/ssl/certs/ca-certificates.crt",
+                  "get", "ns", ok=False)
+    check("x509" in p.stderr, "untrusted server certificate: %r" % p.stderr)
+
+
 class Ctx:
     pass
 
