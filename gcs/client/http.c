@@ -385,6 +385,13 @@ lb_gcs_http_fail(lb_gcs_client *c, lb_gcs_op *op, const lb_gcs_req *r)
 		                   "%s: service account %s is not allowed (HTTP 403 %s: %s); grant it "
 		                   "roles/storage.objectAdmin on the bucket",
 		                   r->what, who, reason, message);
+	if (r->status == 404 && strstr(message, "bucket") && strstr(r->what, "gs://")) {
+		const char *b = strstr(r->what, "gs://") + 5;
+		return lb_gcs_fail(op, LB_ENOTFOUND,
+		                   "bucket %.*s does not exist (HTTP 404); create it or fix the "
+		                   "location's bucket",
+		                   (int) strcspn(b, "/"), b);
+	}
 	if (r->status == 404)
 		return lb_gcs_fail(op, LB_ENOTFOUND, "%s: not found (HTTP 404 %s: %s)", r->what, reason,
 		                   message);
