@@ -149,6 +149,67 @@ fill_xattrs(const char *path, fc_node *n)
 	return 0;
 }
 
+/* setxattr changes ctime: an entry whose inode and ctime match the parent snapshot's node
+ * has the parent's extended attributes, which saves a path lookup per entry. */
+static int
+copy_xattrs(fc_node *n, const fc_node *pn)
+{
+	size_t i;
+
+	if (!pn->n_xattrs)
+		return 0;
+	n->xattr_names = calloc(pn->n_xattrs, sizeof(char *));
+	n->xattr_values = calloc(pn->n_xattrs, sizeof(fc_buf));
+	if (!n->xattr_names || !n->xattr_values)
+		return lb_fscopy__err(LB_ENOMEM, "out of memory");
+	for (i = 0; i < pn->n_xattrs; i++) {
+		n->xattr_names[i] = strdup(pn->xattr_names[i]);
+		if (!n->xattr_names[i] ||
+		    lb_fscopy__buf_put(&n->xattr_values[i], pn->xattr_values[i].data,
+		                       pn->xattr_values[i].len) < 0)
+			return lb_fscopy__err(LB_ENOMEM, "out of memory");
+		n->n_xattrs++;
+	}
+	return 0;
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	return (a ? a : "")[0] == (b ? b : "")[0] && strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Everything a tree blob records about the entry is equal (the directory's tree can then be
+ * the parent's tree blob, without serialising and hashing it again). */
+static int
+node_same(const fc_node *n, const fc_node *pn)
+{
+	size_t i;
+
+	if (n->type != pn->type || n->mode != pn->mode || n->mtime_ns != pn->mtime_ns ||
+	    n->atime_ns != pn->atime_ns || n->ctime_ns != pn->ctime_ns || n->uid != pn->uid ||
+	    n->gid != pn->gid || n->inode != pn->inode || n->device_id != pn->device_id ||
+	    n->size != pn->size || n->links != pn->links || n->device != pn->device ||
+	    n->name_len != pn->name_len || memcmp(n->name, pn->name, n->name_len) != 0 ||
+	    n->linktarget_len != pn->linktarget_len || n->n_content != pn->n_content ||
+	    n->has_subtree != pn->has_subtree || n->n_xattrs != pn->n_xattrs ||
+	    !str_eq(n->user, pn->user) || !str_eq(n->group, pn->group))
+		return 0;
+	if (n->linktarget_len && memcmp(n->linktarget, pn->linktarget, n->linktarget_len) != 0)
+		return 0;
+	if (n->n_content && memcmp(n->content, pn->content, 32 * n->n_content) != 0)
+		return 0;
+	if (n->has_subtree && memcmp(n->subtree, pn->subtree, 32) != 0)
+		return 0;
+	for (i = 0; i < n->n_xattrs; i++)
+		if (strcmp(n->xattr_names[i], pn->xattr_names[i]) != 0 ||
+		    n->xattr_values[i].len != pn->xattr_values[i].len ||
+		    memcmp(n->xattr_values[i].data, pn->xattr_values[i].data,
+		           n->xattr_values[i].len) != 0)
+			return 0;
+	return 1;
+}
+
 static void
 fill_stat(bk *b, fc_node *n, const struct stat *st)
 {
@@ -418,10 +479,12 @@ static int save_tree(bk *b, fc_tree *t, uint8_t id_out[32]);
 static int walk_dir(bk *b, int dirfd, const char *path, const uint8_t *parent_tree,
                     uint8_t id_out[32]);
 
-/* Fill node n for the entry name in dirfd (path is for messages and xattrs). */
+/* Fill node n for the entry name in dirfd (path is for messages and xattrs); *same_out tells
+ * whether it equals the parent snapshot's node. */
+
 static int
 do_entry(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
-         const fc_tree *ptree)
+         const fc_tree *ptree, int *same_out)
 {
 	struct stat st;
 	const fc_node *pn;
@@ -429,13 +492,19 @@ do_entry(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return SOFT(b, lb_fscopy__errno(errno, "cannot stat %s", path));
-	n->name = strdup(name);
 	n->name_len = strlen(name);
+	n->name = malloc(n->name_len + 1);
+	if (!n->name)
+		return lb_fscopy__err(LB_ENOMEM, "out of memory");
+	memcpy(n->name, name, n->name_len + 1);
 	fill_stat(b, n, &st);
-	rc = fill_xattrs(path, n);
+	pn = find_node(ptree, name);
+	if (pn && pn->type == n->type && pn->inode == n->inode && pn->ctime_ns == n->ctime_ns)
+		rc = copy_xattrs(n, pn);
+	else
+		rc = fill_xattrs(path, n);
 	if (rc < 0)
 		return rc;
-	pn = find_node(ptree, name);
 	switch (n->type) {
 	case FC_NODE_DIR: {
 		int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -486,6 +555,7 @@ do_entry(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
 	default:
 		break;
 	}
+	*same_out = rc == 0 && pn && node_same(n, pn);
 	if (rc == 0)
 		rc = report(b, 0);
 	return rc;
@@ -498,7 +568,8 @@ walk_dir(bk *b, int dirfd, const char *path, const uint8_t *parent_tree, uint8_t
 	DIR *d = fdopendir(dirfd);
 	struct dirent *de;
 	char sub[PATH_MAX];
-	int rc = 0, have_pt = 0;
+	size_t plen = strlen(path);
+	int rc = 0, have_pt = 0, all_same;
 
 	if (!d) {
 		close(dirfd);
@@ -510,15 +581,28 @@ walk_dir(bk *b, int dirfd, const char *path, const uint8_t *parent_tree, uint8_t
 			qsort(pt.nodes, pt.n, sizeof(fc_node), name_cmp);
 		}
 	}
+	all_same = have_pt;
+	if (plen >= sizeof(sub) - 1)
+		plen = sizeof(sub) - 2;
+	memcpy(sub, path, plen);
+	sub[plen] = '/';
 	while ((de = readdir(d))) {
 		fc_node *n;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		size_t nl;
+		int same = 0;
+		if (de->d_name[0] == '.' &&
+		    (de->d_name[1] == 0 || (de->d_name[1] == '.' && de->d_name[2] == 0)))
 			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		nl = strlen(de->d_name);
+		if (plen + 1 + nl >= sizeof(sub))
+			nl = sizeof(sub) - plen - 2; /* for messages only; lookups use dirfd */
+		memcpy(sub + plen + 1, de->d_name, nl);
+		sub[plen + 1 + nl] = 0;
 		rc = tree_push(&t, &n);
 		if (rc < 0)
 			break;
-		rc = do_entry(b, n, dirfd, de->d_name, sub, have_pt ? &pt : NULL);
+		rc = do_entry(b, n, dirfd, de->d_name, sub, have_pt ? &pt : NULL, &same);
+		all_same = all_same && same;
 		if (rc < 0 && !b->soft)
 			break;
 		if (rc < 0) {
@@ -531,8 +615,13 @@ walk_dir(bk *b, int dirfd, const char *path, const uint8_t *parent_tree, uint8_t
 			rc = 0;
 		}
 	}
-	if (rc == 0)
+	if (rc == 0 && all_same && t.n == pt.n && b->pk && parent_tree &&
+	    lb_fscopy__packer_has(b->pk, 1, parent_tree)) {
+		/* nothing changed in this directory: its tree is the parent's tree blob */
+		memcpy(id_out, parent_tree, 32);
+	} else if (rc == 0) {
 		rc = save_tree(b, &t, id_out);
+	}
 	closedir(d);
 	lb_fscopy__tree_free(&t);
 	if (have_pt)
