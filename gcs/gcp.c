@@ -68,9 +68,10 @@ gcp_init(lb_call *call, const lb_config *config, lb_object_store **self_out)
 		if ((error = lb_gcs_key_load(kf, &key, &op)) < 0)
 			goto done;
 	} else {
-		hook_log(call, LB_LOG_WARN,
-		         "no credentialsFile and no GOOGLE_APPLICATION_CREDENTIALS: requests to the "
-		         "store go out without credentials");
+		hook_log(
+		    call, LB_LOG_WARN,
+		    "no credentialsFile and no GOOGLE_APPLICATION_CREDENTIALS: requests to the "
+		    "store go out without credentials");
 	}
 	if ((self = calloc(1, sizeof(*self))) == NULL) {
 		error = lb_gcs_fail(&op, LB_ENOMEM, "out of memory");
@@ -88,8 +89,8 @@ done:
 }
 
 static int
-gcp_put(lb_object_store *self, lb_call *call, const char *bucket, const char *key, int fd,
-        int64_t size)
+gcp_put(
+    lb_object_store *self, lb_call *call, const char *bucket, const char *key, int fd, int64_t size)
 {
 	lb_gcs_op op;
 	op_init(&op, call);
@@ -123,8 +124,12 @@ add_string(void *ud, const char *s, int is_prefix)
 }
 
 static int
-gcp_list_prefixes(lb_object_store *self, lb_call *call, const char *bucket, const char *prefix,
-                  const char *delimiter, lb_strlist *out)
+gcp_list_prefixes(lb_object_store *self,
+                  lb_call *call,
+                  const char *bucket,
+                  const char *prefix,
+                  const char *delimiter,
+                  lb_strlist *out)
 {
 	lb_gcs_op op;
 	op_init(&op, call);
@@ -135,12 +140,13 @@ gcp_list_prefixes(lb_object_store *self, lb_call *call, const char *bucket, cons
 }
 
 static int
-gcp_list_objects(lb_object_store *self, lb_call *call, const char *bucket, const char *prefix,
-                 lb_strlist *out)
+gcp_list_objects(
+    lb_object_store *self, lb_call *call, const char *bucket, const char *prefix, lb_strlist *out)
 {
 	lb_gcs_op op;
 	op_init(&op, call);
-	return finish(call, &op, lb_gcs_list(self->client, &op, bucket, prefix, NULL, add_string, out));
+	return finish(call, &op,
+	              lb_gcs_list(self->client, &op, bucket, prefix, NULL, add_string, out));
 }
 
 static int
@@ -152,8 +158,12 @@ gcp_delete(lb_object_store *self, lb_call *call, const char *bucket, const char 
 }
 
 static int
-gcp_signed_url(lb_object_store *self, lb_call *call, const char *bucket, const char *key,
-               int64_t ttl_ms, lb_buf *url_out)
+gcp_signed_url(lb_object_store *self,
+               lb_call *call,
+               const char *bucket,
+               const char *key,
+               int64_t ttl_ms,
+               lb_buf *url_out)
 {
 	lb_gcs_op op;
 	char *url = NULL;

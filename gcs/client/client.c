@@ -49,9 +49,11 @@ lb_gcs_object_url(const lb_gcs_client *c, const char *api, const char *bucket, c
 {
 	char *b = lb_gcs_escape(bucket, 0), *n = name ? lb_gcs_escape(name, 0) : NULL, *url = NULL;
 	if (b && (name == NULL || n)) {
-		size_t len = strlen(c->o.endpoint) + strlen(api) + strlen(b) + (n ? strlen(n) : 0) + 32;
+		size_t len =
+		    strlen(c->o.endpoint) + strlen(api) + strlen(b) + (n ? strlen(n) : 0) + 32;
 		if ((url = malloc(len)) != NULL)
-			snprintf(url, len, "%s%s/b/%s/o%s%s", c->o.endpoint, api, b, n ? "/" : "", n ? n : "");
+			snprintf(url, len, "%s%s/b/%s/o%s%s", c->o.endpoint, api, b, n ? "/" : "",
+			         n ? n : "");
 	}
 	free(b);
 	free(n);
@@ -68,15 +70,16 @@ token_refused(lb_gcs_client *c, lb_gcs_op *op, const lb_gcs_req *r)
 	char why[400];
 	int code = r->status == 400 || r->status == 401 || r->status == 403 ? LB_EAUTH : LB_EAGAIN;
 	if (cJSON_IsString(e))
-		snprintf(why, sizeof(why), "%s%s%s%s", e->valuestring, cJSON_IsString(d) ? " (" : "",
-		         cJSON_IsString(d) ? d->valuestring : "", cJSON_IsString(d) ? ")" : "");
+		snprintf(why, sizeof(why), "%s%s%s%s", e->valuestring,
+		         cJSON_IsString(d) ? " (" : "", cJSON_IsString(d) ? d->valuestring : "",
+		         cJSON_IsString(d) ? ")" : "");
 	else
 		snprintf(why, sizeof(why), "HTTP %ld", r->status);
 	cJSON_Delete(root);
 	if (code == LB_EAUTH)
-		return lb_gcs_fail(op, code,
-		                   "service account %s was refused by %s: %s; check credentialsFile %s",
-		                   c->key.client_email, c->key.token_uri, why, c->key.source);
+		return lb_gcs_fail(
+		    op, code, "service account %s was refused by %s: %s; check credentialsFile %s",
+		    c->key.client_email, c->key.token_uri, why, c->key.source);
 	return lb_gcs_fail(op, code, "token request for %s to %s failed: %s; try again later",
 	                   c->key.client_email, c->key.token_uri, why);
 }
@@ -104,8 +107,9 @@ lb_gcs_token(lb_gcs_client *c, lb_gcs_op *op, int force, const char **token_out)
 		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
-	sprintf(body, "grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer"
-	              "&assertion=%s",
+	sprintf(body,
+	        "grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer"
+	        "&assertion=%s",
 	        assertion);
 	r.body = body;
 	r.body_len = strlen(body);
@@ -134,7 +138,8 @@ lb_gcs_token(lb_gcs_client *c, lb_gcs_op *op, int force, const char **token_out)
 	/* Refresh a minute early so a token never expires in flight. */
 	int64_t life_s = cJSON_IsNumber(exp) ? (int64_t) exp->valuedouble : 3600;
 	c->token_exp_ms = now + (life_s > 120 ? life_s - 60 : life_s / 2) * 1000;
-	lb_gcs_logf(op, LB_LOG_DEBUG, "token for %s valid %" PRId64 " s", c->key.client_email, life_s);
+	lb_gcs_logf(op, LB_LOG_DEBUG, "token for %s valid %" PRId64 " s", c->key.client_email,
+	            life_s);
 	*token_out = c->token;
 done:
 	cJSON_Delete(root);
@@ -161,9 +166,10 @@ lb_gcs_client_sign_url(lb_gcs_client *c,
 		                   "credentialsFile (signing through the IAM signBlob API is not "
 		                   "supported)");
 	if (c->o.service_account && strcmp(c->o.service_account, c->key.client_email) != 0)
-		return lb_gcs_fail(op, LB_EUNSUPPORTED,
-		                   "serviceAccount %s differs from the key's %s; signing as another "
-		                   "account needs the IAM signBlob API, which is not supported",
-		                   c->o.service_account, c->key.client_email);
+		return lb_gcs_fail(
+		    op, LB_EUNSUPPORTED,
+		    "serviceAccount %s differs from the key's %s; signing as another "
+		    "account needs the IAM signBlob API, which is not supported",
+		    c->o.service_account, c->key.client_email);
 	return lb_gcs_sign_url(&c->o, &c->key, op, bucket, name, ttl_ms, 0, url_out);
 }

@@ -28,9 +28,9 @@ typedef struct lb_gcs_req {
 	const char *range;
 	const void *body;
 	size_t body_len;
-	int no_auth;  /**< the token request itself */
-	int sink_fd;  /**< -1: buffer the response */
-	int retry;    /**< retry on connection errors, 429 and 5xx */
+	int no_auth;     /**< the token request itself */
+	int sink_fd;     /**< -1: buffer the response */
+	int retry;       /**< retry on connection errors, 429 and 5xx */
 	EVP_MD_CTX *md5; /**< fed with every byte written to sink_fd */
 	int64_t sink_written;
 	int64_t progress_total;
@@ -62,9 +62,11 @@ int64_t lb_gcs_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t
 int lb_gcs_sleep(lb_gcs_op *op, int64_t ms);
 /** A bearer token (cached; refreshed when expired or @p force). */
 int lb_gcs_token(lb_gcs_client *c, lb_gcs_op *op, int force, const char **token_out);
-void lb_gcs_logf(lb_gcs_op *op, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void lb_gcs_logf(lb_gcs_op *op, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int64_t lb_gcs_now_ms(void);
 /** Object URL "{endpoint}{prefix}/b/{bucket}/o/{name}" with both escaped, '/' too. */
-char *lb_gcs_object_url(const lb_gcs_client *c, const char *api, const char *bucket, const char *name);
+char *
+lb_gcs_object_url(const lb_gcs_client *c, const char *api, const char *bucket, const char *name);
 
 #endif

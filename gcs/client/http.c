@@ -318,29 +318,35 @@ lb_gcs_http(lb_gcs_client *c, lb_gcs_op *op, lb_gcs_req *r)
 			uint32_t rnd = 0;
 			if (getrandom(&rnd, sizeof(rnd), 0) < 0)
 				rnd = (uint32_t) attempt * 2654435761u;
-			int64_t ms = lb_gcs_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
+			int64_t ms =
+			    lb_gcs_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
 			if (r->curl_code != CURLE_OK)
-				lb_gcs_logf(op, LB_LOG_WARN, "%s: %s; retry %d of %d in %" PRId64 " ms", r->what,
-				            r->curl_err[0] ? r->curl_err : curl_easy_strerror(r->curl_code),
+				lb_gcs_logf(op, LB_LOG_WARN,
+				            "%s: %s; retry %d of %d in %" PRId64 " ms", r->what,
+				            r->curl_err[0] ? r->curl_err
+				                           : curl_easy_strerror(r->curl_code),
 				            attempt + 1, c->o.max_retries, ms);
 			else
-				lb_gcs_logf(op, LB_LOG_WARN, "%s: HTTP %ld; retry %d of %d in %" PRId64 " ms",
+				lb_gcs_logf(op, LB_LOG_WARN,
+				            "%s: HTTP %ld; retry %d of %d in %" PRId64 " ms",
 				            r->what, r->status, attempt + 1, c->o.max_retries, ms);
 			if ((error = lb_gcs_sleep(op, ms)) < 0)
 				return error;
 			continue;
 		}
 		if (r->curl_code != CURLE_OK)
-			return lb_gcs_fail(op, lb_gcs_retryable(r->curl_code, 0) ? LB_EAGAIN : LB_EIO,
-			                   "%s failed: cannot reach %.*s: %s%s", r->what,
-			                   (int) strcspn(r->url, "?"), r->url,
-			                   r->curl_err[0] ? r->curl_err : curl_easy_strerror(r->curl_code),
-			                   r->retry && attempt > 0 ? " (retries exhausted)" : "");
+			return lb_gcs_fail(
+			    op, lb_gcs_retryable(r->curl_code, 0) ? LB_EAGAIN : LB_EIO,
+			    "%s failed: cannot reach %.*s: %s%s", r->what,
+			    (int) strcspn(r->url, "?"), r->url,
+			    r->curl_err[0] ? r->curl_err : curl_easy_strerror(r->curl_code),
+			    r->retry && attempt > 0 ? " (retries exhausted)" : "");
 		if (resume > 0 && r->status == 200)
-			return lb_gcs_fail(op, LB_EIO,
-			                   "%s: the server ignored the Range request after a broken "
-			                   "download; retry the call",
-			                   r->what);
+			return lb_gcs_fail(
+			    op, LB_EIO,
+			    "%s: the server ignored the Range request after a broken "
+			    "download; retry the call",
+			    r->what);
 		return 0;
 	}
 }
@@ -381,10 +387,11 @@ lb_gcs_http_fail(lb_gcs_client *c, lb_gcs_op *op, const lb_gcs_req *r)
 		                   "credentialsFile",
 		                   r->what, c->o.endpoint, who, reason, message);
 	if (r->status == 403)
-		return lb_gcs_fail(op, LB_EPERM,
-		                   "%s: service account %s is not allowed (HTTP 403 %s: %s); grant it "
-		                   "roles/storage.objectAdmin on the bucket",
-		                   r->what, who, reason, message);
+		return lb_gcs_fail(
+		    op, LB_EPERM,
+		    "%s: service account %s is not allowed (HTTP 403 %s: %s); grant it "
+		    "roles/storage.objectAdmin on the bucket",
+		    r->what, who, reason, message);
 	if (r->status == 404 && strstr(message, "bucket") && strstr(r->what, "gs://")) {
 		const char *b = strstr(r->what, "gs://") + 5;
 		return lb_gcs_fail(op, LB_ENOTFOUND,
@@ -393,16 +400,17 @@ lb_gcs_http_fail(lb_gcs_client *c, lb_gcs_op *op, const lb_gcs_req *r)
 		                   (int) strcspn(b, "/"), b);
 	}
 	if (r->status == 404)
-		return lb_gcs_fail(op, LB_ENOTFOUND, "%s: not found (HTTP 404 %s: %s)", r->what, reason,
-		                   message);
+		return lb_gcs_fail(op, LB_ENOTFOUND, "%s: not found (HTTP 404 %s: %s)", r->what,
+		                   reason, message);
 	if (r->status == 409 || r->status == 412)
 		return lb_gcs_fail(op, LB_ECONFLICT, "%s: conflict (HTTP %ld %s: %s)", r->what,
 		                   r->status, reason, message);
 	if (r->status == 429 || r->status >= 500)
-		return lb_gcs_fail(op, LB_EAGAIN,
-		                   "%s: %s is unavailable (HTTP %ld %s: %s) after %d retries; try again "
-		                   "later",
-		                   r->what, c->o.endpoint, r->status, reason, message, c->o.max_retries);
+		return lb_gcs_fail(
+		    op, LB_EAGAIN,
+		    "%s: %s is unavailable (HTTP %ld %s: %s) after %d retries; try again "
+		    "later",
+		    r->what, c->o.endpoint, r->status, reason, message, c->o.max_retries);
 	return lb_gcs_fail(op, r->status == 400 ? LB_EINVAL : LB_EIO, "%s: HTTP %ld %s: %s",
 	                   r->what, r->status, reason, message);
 }

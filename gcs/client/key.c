@@ -42,10 +42,11 @@ lb_gcs_key_parse(const char *json, const char *source, lb_gcs_key *out, lb_gcs_o
 	int error = 0;
 	snprintf(k.source, sizeof(k.source), "%s", source);
 	if (root == NULL || !cJSON_IsObject(root)) {
-		error = lb_gcs_fail(op, LB_EINVAL,
-		                    "credentialsFile %s is not JSON; expected a service-account key "
-		                    "file from the Google Cloud console",
-		                    source);
+		error =
+		    lb_gcs_fail(op, LB_EINVAL,
+		                "credentialsFile %s is not JSON; expected a service-account key "
+		                "file from the Google Cloud console",
+		                source);
 		goto done;
 	}
 	type = cJSON_GetObjectItemCaseSensitive(root, "type");
@@ -61,10 +62,11 @@ lb_gcs_key_parse(const char *json, const char *source, lb_gcs_key *out, lb_gcs_o
 	k.private_key_id = json_str(root, "private_key_id");
 	k.token_uri = json_str(root, "token_uri");
 	if (k.client_email == NULL || !cJSON_IsString(pem)) {
-		error = lb_gcs_fail(op, LB_EINVAL,
-		                    "credentialsFile %s lacks %s; download a new key for the service "
-		                    "account",
-		                    source, k.client_email ? "private_key" : "client_email");
+		error =
+		    lb_gcs_fail(op, LB_EINVAL,
+		                "credentialsFile %s lacks %s; download a new key for the service "
+		                "account",
+		                source, k.client_email ? "private_key" : "client_email");
 		goto done;
 	}
 	if (k.token_uri == NULL && (k.token_uri = strdup(LB_GCS_DEFAULT_TOKEN_URI)) == NULL) {
@@ -74,9 +76,9 @@ lb_gcs_key_parse(const char *json, const char *source, lb_gcs_key *out, lb_gcs_o
 	bio = BIO_new_mem_buf(pem->valuestring, -1);
 	if (bio == NULL || (k.pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
 	    EVP_PKEY_base_id(k.pkey) != EVP_PKEY_RSA) {
-		error = lb_gcs_fail(op, LB_EINVAL,
-		                    "credentialsFile %s: private_key is not an RSA private key in PEM",
-		                    source);
+		error = lb_gcs_fail(
+		    op, LB_EINVAL,
+		    "credentialsFile %s: private_key is not an RSA private key in PEM", source);
 		goto done;
 	}
 	*out = k;
@@ -104,8 +106,8 @@ lb_gcs_key_load(const char *path, lb_gcs_key *out, lb_gcs_op *op)
 	}
 	n = fread(buf, 1, KEY_FILE_MAX + 1, f);
 	if (n > KEY_FILE_MAX) {
-		error = lb_gcs_fail(op, LB_EINVAL, "credentialsFile %s is larger than 64 KiB; not a key",
-		                    path);
+		error = lb_gcs_fail(op, LB_EINVAL,
+		                    "credentialsFile %s is larger than 64 KiB; not a key", path);
 		goto done;
 	}
 	buf[n] = '\0';

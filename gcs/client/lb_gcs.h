@@ -59,7 +59,8 @@ typedef struct lb_gcs_key {
 typedef struct lb_gcs_client lb_gcs_client;
 
 /** Set op->msg and op->code; returns @p code. */
-int lb_gcs_fail(lb_gcs_op *op, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int lb_gcs_fail(lb_gcs_op *op, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* options.c: Velero-named config keys -> options. Unknown keys and bad values: LB_EINVAL
  * naming the key. */
@@ -95,9 +96,11 @@ int lb_gcs_client_new(lb_gcs_options *opts, lb_gcs_key *key, lb_gcs_client **out
 void lb_gcs_client_free(lb_gcs_client *c);
 
 /* objects.c */
-int lb_gcs_put(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name, int fd, int64_t size);
+int lb_gcs_put(
+    lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name, int fd, int64_t size);
 int lb_gcs_get(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name, int fd);
-int lb_gcs_exists(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name, int *exists);
+int
+lb_gcs_exists(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name, int *exists);
 int lb_gcs_delete(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name);
 /** Every page. @p delimiter NULL: object names (is_prefix 0); else the prefixes only. */
 int lb_gcs_list(lb_gcs_client *c,

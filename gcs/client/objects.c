@@ -68,10 +68,11 @@ lb_gcs_get(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name
 		EVP_DigestFinal_ex(r.md5, md, &mdlen);
 		EVP_EncodeBlock((unsigned char *) b64, md, (int) mdlen);
 		if (strcmp(b64, r.goog_hash_md5) != 0) {
-			error = lb_gcs_fail(op, LB_ECORRUPT,
-			                    "%s: MD5 of the bytes received (%s) differs from the object's "
-			                    "(%s)",
-			                    what, b64, r.goog_hash_md5);
+			error = lb_gcs_fail(
+			    op, LB_ECORRUPT,
+			    "%s: MD5 of the bytes received (%s) differs from the object's "
+			    "(%s)",
+			    what, b64, r.goog_hash_md5);
 			goto done;
 		}
 	}
@@ -161,8 +162,8 @@ lb_gcs_list(lb_gcs_client *c,
 		goto done;
 	}
 	do {
-		size_t n = strlen(base) + strlen(eprefix) + strlen(edelim) + (token ? strlen(token) : 0) +
-		           128;
+		size_t n = strlen(base) + strlen(eprefix) + strlen(edelim) +
+		           (token ? strlen(token) : 0) + 128;
 		free(url);
 		if ((url = malloc(n)) == NULL) {
 			error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
@@ -170,13 +171,15 @@ lb_gcs_list(lb_gcs_client *c,
 		}
 		snprintf(url, n, "%s?maxResults=1000&prefix=%s%s%s%s%s%s", base, eprefix,
 		         delimiter ? "&delimiter=" : "", delimiter ? edelim : "",
-		         delimiter ? "&fields=prefixes,nextPageToken" : "&fields=items(name),nextPageToken",
+		         delimiter ? "&fields=prefixes,nextPageToken"
+		                   : "&fields=items(name),nextPageToken",
 		         token ? "&pageToken=" : "", token ? token : "");
 		r.url = url;
 		if ((error = lb_gcs_http(c, op, &r)) < 0)
 			goto done;
 		if (r.status != 200) {
-			error = r.status == 404 ? fail_bucket(op, bucket) : lb_gcs_http_fail(c, op, &r);
+			error =
+			    r.status == 404 ? fail_bucket(op, bucket) : lb_gcs_http_fail(c, op, &r);
 			goto done;
 		}
 		cJSON_Delete(root);
@@ -184,16 +187,19 @@ lb_gcs_list(lb_gcs_client *c,
 			error = lb_gcs_fail(op, LB_EPROTO, "%s: the answer is not JSON", what);
 			goto done;
 		}
-		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, delimiter ? "prefixes" : "items");
+		const cJSON *arr =
+		    cJSON_GetObjectItemCaseSensitive(root, delimiter ? "prefixes" : "items");
 		const cJSON *it;
 		cJSON_ArrayForEach(it, arr)
 		{
-			const cJSON *s = delimiter ? it : cJSON_GetObjectItemCaseSensitive(it, "name");
+			const cJSON *s =
+			    delimiter ? it : cJSON_GetObjectItemCaseSensitive(it, "name");
 			if (!cJSON_IsString(s))
 				continue;
 			if ((error = cb(ud, s->valuestring, delimiter != NULL)) < 0) {
 				if (op->code != error)
-					lb_gcs_fail(op, error, "%s: storing the result failed", what);
+					lb_gcs_fail(op, error, "%s: storing the result failed",
+					            what);
 				goto done;
 			}
 		}

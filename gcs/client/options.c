@@ -11,18 +11,10 @@
 #include <string.h>
 #include "gcs_internal.h"
 
-static const char *const known_keys[] = {"bucket",
-                                         "prefix",
-                                         "caCert",
-                                         "credentialsFile",
-                                         "serviceAccount",
-                                         "serviceAccountEmail",
-                                         "kmsKeyName",
-                                         "storeEndpoint",
-                                         "universeDomain",
-                                         "chunkSize",
-                                         "maxRetries",
-                                         NULL};
+static const char *const known_keys[] = {"bucket",          "prefix",         "caCert",
+                                         "credentialsFile", "serviceAccount", "serviceAccountEmail",
+                                         "kmsKeyName",      "storeEndpoint",  "universeDomain",
+                                         "chunkSize",       "maxRetries",     NULL};
 
 int
 lb_gcs_parse_size(const char *s, int64_t *out)
@@ -97,16 +89,18 @@ lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb
 	for (uint32_t i = 0; i < count; i++) {
 		const char *k = items[i].key, *v = items[i].value ? items[i].value : "";
 		if (k == NULL || !known(k)) {
-			error = lb_gcs_fail(op, LB_EINVAL,
-			                    "config key '%s' is not known to lifeboat.io/gcp; valid keys: "
-			                    "credentialsFile, serviceAccount, kmsKeyName, storeEndpoint, "
-			                    "universeDomain, chunkSize, maxRetries",
-			                    k ? k : "(null)");
+			error = lb_gcs_fail(
+			    op, LB_EINVAL,
+			    "config key '%s' is not known to lifeboat.io/gcp; valid keys: "
+			    "credentialsFile, serviceAccount, kmsKeyName, storeEndpoint, "
+			    "universeDomain, chunkSize, maxRetries",
+			    k ? k : "(null)");
 			goto done;
 		}
 		if (strcmp(k, "credentialsFile") == 0 && *v) {
 			error = set_str(&o.credentials_file, v);
-		} else if ((strcmp(k, "serviceAccount") == 0 || strcmp(k, "serviceAccountEmail") == 0) &&
+		} else if ((strcmp(k, "serviceAccount") == 0 ||
+		            strcmp(k, "serviceAccountEmail") == 0) &&
 		           *v) {
 			if (strchr(v, '@') == NULL) {
 				error = lb_gcs_fail(op, LB_EINVAL,
@@ -118,39 +112,43 @@ lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb
 			error = set_str(&o.service_account, v);
 		} else if (strcmp(k, "kmsKeyName") == 0 && *v) {
 			if (strncmp(v, "projects/", 9) != 0 || strstr(v, "/cryptoKeys/") == NULL) {
-				error = lb_gcs_fail(op, LB_EINVAL,
-				                    "config kmsKeyName '%s' is not a key resource name "
-				                    "(projects/P/locations/L/keyRings/R/cryptoKeys/K)",
-				                    v);
+				error =
+				    lb_gcs_fail(op, LB_EINVAL,
+				                "config kmsKeyName '%s' is not a key resource name "
+				                "(projects/P/locations/L/keyRings/R/cryptoKeys/K)",
+				                v);
 				goto done;
 			}
 			error = set_str(&o.kms_key_name, v);
 		} else if (strcmp(k, "storeEndpoint") == 0 && *v) {
 			size_t n = strlen(v);
 			if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
-				error = lb_gcs_fail(op, LB_EINVAL,
-				                    "config storeEndpoint '%s' must start with http:// or "
-				                    "https:// (e.g. https://storage.googleapis.com)",
-				                    v);
+				error = lb_gcs_fail(
+				    op, LB_EINVAL,
+				    "config storeEndpoint '%s' must start with http:// or "
+				    "https:// (e.g. https://storage.googleapis.com)",
+				    v);
 				goto done;
 			}
 			if ((error = set_str(&o.endpoint, v)) < 0)
 				goto nomem;
 			while (n > 8 && o.endpoint[n - 1] == '/')
 				o.endpoint[--n] = '\0';
-			/* Go clients take ".../storage/v1/" as the endpoint; the JSON paths are ours. */
+			/* Go clients take ".../storage/v1/" as the endpoint; the JSON paths are
+			 * ours. */
 			if (n > 11 && strcmp(o.endpoint + n - 11, "/storage/v1") == 0)
 				o.endpoint[n - 11] = '\0';
 		} else if (strcmp(k, "universeDomain") == 0 && *v) {
 			universe = v;
 		} else if (strcmp(k, "chunkSize") == 0 && *v) {
 			int64_t s;
-			if (lb_gcs_parse_size(v, &s) < 0 || s <= 0 || s % LB_GCS_CHUNK_QUANTUM != 0 ||
-			    s > LB_GCS_MAX_CHUNK) {
-				error = lb_gcs_fail(op, LB_EINVAL,
-				                    "config chunkSize '%s' must be a multiple of 256KiB up "
-				                    "to 1GiB (e.g. 8MiB)",
-				                    v);
+			if (lb_gcs_parse_size(v, &s) < 0 || s <= 0 ||
+			    s % LB_GCS_CHUNK_QUANTUM != 0 || s > LB_GCS_MAX_CHUNK) {
+				error = lb_gcs_fail(
+				    op, LB_EINVAL,
+				    "config chunkSize '%s' must be a multiple of 256KiB up "
+				    "to 1GiB (e.g. 8MiB)",
+				    v);
 				goto done;
 			}
 			o.chunk_size = s;
@@ -158,17 +156,19 @@ lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb
 			char *end;
 			long r = strtol(v, &end, 10);
 			if (*end != '\0' || r < 0 || r > 100) {
-				error = lb_gcs_fail(op, LB_EINVAL,
-				                    "config maxRetries '%s' must be a whole number 0..100", v);
+				error = lb_gcs_fail(
+				    op, LB_EINVAL,
+				    "config maxRetries '%s' must be a whole number 0..100", v);
 				goto done;
 			}
 			o.max_retries = (int) r;
 		} else if (strcmp(k, "caCert") == 0 && *v) {
 			if (strstr(v, "-----BEGIN CERTIFICATE-----") == NULL) {
-				error = lb_gcs_fail(op, LB_EINVAL,
-				                    "config caCert does not hold a PEM certificate "
-				                    "(-----BEGIN CERTIFICATE-----); pass the CA bundle's "
-				                    "content, not its path");
+				error = lb_gcs_fail(
+				    op, LB_EINVAL,
+				    "config caCert does not hold a PEM certificate "
+				    "(-----BEGIN CERTIFICATE-----); pass the CA bundle's "
+				    "content, not its path");
 				goto done;
 			}
 			error = set_str(&o.ca_pem, v);

@@ -45,7 +45,8 @@ lb_gcs_sign_url(const lb_gcs_options *o,
 	int64_t ttl_s = (ttl_ms + 999) / 1000;
 	if (ttl_ms < 1000 || ttl_ms > LB_GCS_MAX_SIGNED_TTL_MS)
 		return lb_gcs_fail(op, LB_EINVAL,
-		                   "signed URL lifetime %" PRId64 " ms is outside 1 s .. 7 days (V4 "
+		                   "signed URL lifetime %" PRId64
+		                   " ms is outside 1 s .. 7 days (V4 "
 		                   "signing allows at most 604800 s)",
 		                   ttl_ms);
 	t = (time_t) (now ? now : time(NULL));
@@ -61,7 +62,8 @@ lb_gcs_sign_url(const lb_gcs_options *o,
 	memcpy(host, auth, n);
 	host[n] = '\0';
 	/* The Host header carries no default port. */
-	if ((strncmp(o->endpoint, "https://", 8) == 0 && n > 4 && strcmp(host + n - 4, ":443") == 0) ||
+	if ((strncmp(o->endpoint, "https://", 8) == 0 && n > 4 &&
+	     strcmp(host + n - 4, ":443") == 0) ||
 	    (strncmp(o->endpoint, "http://", 7) == 0 && n > 3 && strcmp(host + n - 3, ":80") == 0))
 		*strrchr(host, ':') = '\0';
 	snprintf(scope, sizeof(scope), "%s/auto/storage/goog4_request", day);

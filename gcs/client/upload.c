@@ -56,8 +56,13 @@ upload_url(lb_gcs_client *c, const char *bucket, const char *name, const char *t
 }
 
 static int
-put_media(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name, const char *buf,
-          int64_t len, const char *what)
+put_media(lb_gcs_client *c,
+          lb_gcs_op *op,
+          const char *bucket,
+          const char *name,
+          const char *buf,
+          int64_t len,
+          const char *what)
 {
 	char *url = upload_url(c, bucket, name, "media");
 	lb_gcs_req r;
@@ -81,8 +86,12 @@ done:
 }
 
 static int
-start_session(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name,
-              const char *what, char **session_out)
+start_session(lb_gcs_client *c,
+              lb_gcs_op *op,
+              const char *bucket,
+              const char *name,
+              const char *what,
+              char **session_out)
 {
 	char *url = upload_url(c, bucket, name, "resumable"), *body = NULL;
 	cJSON *meta = cJSON_CreateObject();
@@ -90,7 +99,8 @@ start_session(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *n
 	int error = 0;
 	lb_gcs_req_init(&r, "POST", url, what);
 	if (url == NULL || meta == NULL || cJSON_AddStringToObject(meta, "name", name) == NULL ||
-	    (c->o.kms_key_name && cJSON_AddStringToObject(meta, "kmsKeyName", c->o.kms_key_name) == NULL) ||
+	    (c->o.kms_key_name &&
+	     cJSON_AddStringToObject(meta, "kmsKeyName", c->o.kms_key_name) == NULL) ||
 	    (body = cJSON_PrintUnformatted(meta)) == NULL) {
 		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
@@ -130,8 +140,14 @@ persisted(const lb_gcs_req *r)
 }
 
 static int
-put_chunk(lb_gcs_client *c, lb_gcs_op *op, const char *session, const char *buf, int64_t len,
-          int64_t offset, int64_t total, const char *what)
+put_chunk(lb_gcs_client *c,
+          lb_gcs_op *op,
+          const char *session,
+          const char *buf,
+          int64_t len,
+          int64_t offset,
+          int64_t total,
+          const char *what)
 {
 	char cr[96], tot[32];
 	lb_gcs_req r;
@@ -168,16 +184,18 @@ put_chunk(lb_gcs_client *c, lb_gcs_op *op, const char *session, const char *buf,
 				if (have == offset + len)
 					goto done;
 				if (have < offset || have > offset + len) {
-					error = lb_gcs_fail(op, LB_EPROTO,
-					                    "%s: the session holds %" PRId64
-					                    " bytes after a chunk ending at %" PRId64,
-					                    what, have, offset + len);
+					error =
+					    lb_gcs_fail(op, LB_EPROTO,
+					                "%s: the session holds %" PRId64
+					                " bytes after a chunk ending at %" PRId64,
+					                what, have, offset + len);
 					goto done;
 				}
 				pos = have - offset; /* partly taken: send the rest */
 				if (++attempt > c->o.max_retries + 1) {
-					error = lb_gcs_fail(op, LB_EIO, "%s: the session keeps taking part of a chunk",
-					                    what);
+					error = lb_gcs_fail(
+					    op, LB_EIO,
+					    "%s: the session keeps taking part of a chunk", what);
 					goto done;
 				}
 				continue;
@@ -194,7 +212,9 @@ put_chunk(lb_gcs_client *c, lb_gcs_op *op, const char *session, const char *buf,
 		if (getrandom(&rnd, sizeof(rnd), 0) < 0)
 			rnd = 7;
 		int64_t ms = lb_gcs_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
-		lb_gcs_logf(op, LB_LOG_WARN, "%s: chunk at %" PRId64 " failed (%s); retry %d of %d in %" PRId64 " ms",
+		lb_gcs_logf(op, LB_LOG_WARN,
+		            "%s: chunk at %" PRId64 " failed (%s); retry %d of %d in %" PRId64
+		            " ms",
 		            what, offset, error < 0 ? op->msg : "HTTP 5xx/429", attempt + 1,
 		            c->o.max_retries, ms);
 		attempt++;
@@ -221,8 +241,8 @@ put_chunk(lb_gcs_client *c, lb_gcs_op *op, const char *session, const char *buf,
 		int64_t have = persisted(&r);
 		if (have < offset || have > offset + len) {
 			error = lb_gcs_fail(op, LB_EPROTO,
-			                    "%s: the session holds %" PRId64 " bytes, outside the chunk %" PRId64
-			                    "..%" PRId64,
+			                    "%s: the session holds %" PRId64
+			                    " bytes, outside the chunk %" PRId64 "..%" PRId64,
 			                    what, have, offset, offset + len);
 			goto done;
 		}
@@ -247,24 +267,26 @@ cancel_session(lb_gcs_client *c, const char *session)
 }
 
 int
-lb_gcs_put(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name, int fd,
-           int64_t size)
+lb_gcs_put(
+    lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name, int fd, int64_t size)
 {
 	int64_t chunk = c->o.chunk_size, have, offset = 0;
 	char what[1200], *buf = malloc((size_t) chunk + 1), *session = NULL;
 	int error = 0, rerr;
 	snprintf(what, sizeof(what), "upload gs://%s/%s", bucket, name);
 	if (buf == NULL)
-		return lb_gcs_fail(op, LB_ENOMEM, "%s: no memory for a %" PRId64 "-byte chunk", what,
-		                   chunk);
+		return lb_gcs_fail(op, LB_ENOMEM, "%s: no memory for a %" PRId64 "-byte chunk",
+		                   what, chunk);
 	if ((have = read_full(fd, buf, chunk + 1, &rerr)) < 0) {
-		error = lb_gcs_fail(op, LB_EIO, "%s: reading the input failed: %s", what, strerror(rerr));
+		error = lb_gcs_fail(op, LB_EIO, "%s: reading the input failed: %s", what,
+		                    strerror(rerr));
 		goto done;
 	}
 	if (have <= chunk) {
 		if (size >= 0 && have != size) {
 			error = lb_gcs_fail(op, LB_EIO,
-			                    "%s: the input had %" PRId64 " bytes, not the %" PRId64 " announced",
+			                    "%s: the input had %" PRId64 " bytes, not the %" PRId64
+			                    " announced",
 			                    what, have, size);
 			goto done;
 		}
@@ -282,13 +304,15 @@ lb_gcs_put(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name
 		int64_t total = final ? offset + len : (size >= 0 ? size : -1);
 		if (final && size >= 0 && total != size) {
 			error = lb_gcs_fail(op, LB_EIO,
-			                    "%s: the input had %" PRId64 " bytes, not the %" PRId64 " announced",
+			                    "%s: the input had %" PRId64 " bytes, not the %" PRId64
+			                    " announced",
 			                    what, total, size);
 			goto done;
 		}
 		if (!final && size >= 0 && offset + len >= size) {
-			error = lb_gcs_fail(op, LB_EIO, "%s: the input is longer than the %" PRId64
-			                                " bytes announced",
+			error = lb_gcs_fail(op, LB_EIO,
+			                    "%s: the input is longer than the %" PRId64
+			                    " bytes announced",
 			                    what, size);
 			goto done;
 		}

@@ -62,8 +62,9 @@ main(int argc, char **argv)
 		kv[nkv++].value = eq + 1;
 	}
 	if (i + 2 >= argc) {
-		fprintf(stderr, "usage: lb-gcs-drv k=v... put|get|exists|delete|list|sign BUCKET KEY "
-		                "[FILE|DELIM|TTL_S]\n");
+		fprintf(stderr,
+		        "usage: lb-gcs-drv k=v... put|get|exists|delete|list|sign BUCKET KEY "
+		        "[FILE|DELIM|TTL_S]\n");
 		return 64;
 	}
 	const char *cmd = argv[i], *bucket = argv[i + 1], *name = i + 2 < argc ? argv[i + 2] : "";
@@ -100,7 +101,8 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "list") == 0) {
 		rc = lb_gcs_list(c, &op, bucket, name, arg, print_name, NULL);
 	} else if (strcmp(cmd, "sign") == 0 && arg) {
-		if ((rc = lb_gcs_client_sign_url(c, &op, bucket, name, atoll(arg) * 1000, &url)) == 0)
+		if ((rc = lb_gcs_client_sign_url(c, &op, bucket, name, atoll(arg) * 1000, &url)) ==
+		    0)
 			printf("%s\n", url);
 	} else {
 		fprintf(stderr, "lb-gcs-drv: unknown command or missing argument: %s\n", cmd);

@@ -183,7 +183,8 @@ t_jwt(void **state)
 	unsigned char *claims = b64url_decode(d1 + 1, (size_t) (d2 - d1 - 1), &n);
 	cJSON *c = cJSON_ParseWithLength((char *) claims, n);
 	assert_non_null(c);
-	assert_string_equal(cJSON_GetObjectItem(c, "iss")->valuestring, "sa@p.iam.gserviceaccount.com");
+	assert_string_equal(cJSON_GetObjectItem(c, "iss")->valuestring,
+	                    "sa@p.iam.gserviceaccount.com");
 	assert_string_equal(cJSON_GetObjectItem(c, "aud")->valuestring, "http://127.0.0.1:1/token");
 	assert_string_equal(cJSON_GetObjectItem(c, "scope")->valuestring, LB_GCS_SCOPE);
 	assert_int_equal((int64_t) cJSON_GetObjectItem(c, "exp")->valuedouble -
@@ -220,14 +221,18 @@ t_sign_url(void **state)
 	                "gserviceaccount.com%2F20231114%2Fauto%2Fstorage%2Fgoog4_request&X-Goog-"
 	                "Date=20231114T221320Z&X-Goog-Expires=600&X-Goog-SignedHeaders=host";
 	char want[2048];
-	snprintf(want, sizeof(want), "http://127.0.0.1:4443/b/dir/a%%20b.txt?%s&X-Goog-Signature=", q);
+	snprintf(want, sizeof(want),
+	         "http://127.0.0.1:4443/b/dir/a%%20b.txt?%s&X-Goog-Signature=", q);
 	assert_memory_equal(url, want, strlen(want));
 	/* Recompute the string to sign and verify the hex signature with the public key. */
-	snprintf(canon, sizeof(canon), "GET\n/b/dir/a%%20b.txt\n%s\nhost:127.0.0.1:4443\n\nhost\nUNSIGNED-PAYLOAD", q);
+	snprintf(canon, sizeof(canon),
+	         "GET\n/b/dir/a%%20b.txt\n%s\nhost:127.0.0.1:4443\n\nhost\nUNSIGNED-PAYLOAD", q);
 	SHA256((unsigned char *) canon, strlen(canon), dg);
 	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
 		sprintf(sha + 2 * i, "%02x", dg[i]);
-	snprintf(sts, sizeof(sts), "GOOG4-RSA-SHA256\n20231114T221320Z\n20231114/auto/storage/goog4_request\n%s", sha);
+	snprintf(sts, sizeof(sts),
+	         "GOOG4-RSA-SHA256\n20231114T221320Z\n20231114/auto/storage/goog4_request\n%s",
+	         sha);
 	const char *hex = url + strlen(want);
 	assert_int_equal(strlen(hex), 512);
 	for (int i = 0; i < 256; i++) {
@@ -289,9 +294,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(t_options),     cmocka_unit_test(t_escape_b64),
-	    cmocka_unit_test(t_key_errors),  cmocka_unit_test(t_jwt),
-	    cmocka_unit_test(t_sign_url),    cmocka_unit_test(t_retry_policy),
+	    cmocka_unit_test(t_options),    cmocka_unit_test(t_escape_b64),
+	    cmocka_unit_test(t_key_errors), cmocka_unit_test(t_jwt),
+	    cmocka_unit_test(t_sign_url),   cmocka_unit_test(t_retry_policy),
 	    cmocka_unit_test(t_parse_size),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
