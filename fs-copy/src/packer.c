@@ -15,7 +15,7 @@
 #define FC_INDEX_EVERY 8 /* packs per index file while running */
 /* a pack never exceeds target + one maximal blob before it is queued; slack for the header */
 #define FC_PACK_CAP (FC_PACK_TARGET + FC_CHUNK_MAX + (1u << 20))
-#define FC_UPQ 1 /* full packs waiting for the uploader (each ~17 MiB resident) */
+#define FC_UPQ 1 /* full packs queued or being uploaded (each ~17-24 MiB resident) */
 
 typedef struct job {
 	int type;
@@ -202,7 +202,7 @@ done:
 static int
 enqueue_locked(fc_packer *p, open_pack *pk)
 {
-	while (p->uplen == FC_UPQ && !p->err)
+	while (p->uplen + (size_t) p->uploading >= FC_UPQ && !p->err)
 		pthread_cond_wait(&p->cv_upspace, &p->mu);
 	if (p->err)
 		return lb_fscopy__err(p->err, "%s", p->errmsg);
@@ -365,7 +365,7 @@ lb_fscopy__packer_new(lb_fscopy_repo *r, int threads)
 	pthread_cond_init(&p->cv_up, NULL);
 	pthread_cond_init(&p->cv_upspace, NULL);
 	p->nth = threads > 0 ? threads : 2;
-	p->qcap = (size_t) p->nth * 2 + 2;
+	p->qcap = (size_t) p->nth + 2;
 	p->q = calloc(p->qcap, sizeof(job));
 	p->th = calloc((size_t) p->nth, sizeof(pthread_t));
 	p->claimed = lb_fscopy__index_new();
