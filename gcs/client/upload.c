@@ -168,6 +168,8 @@ put_chunk(lb_gcs_client *c,
 		r.retry = 0;
 		if ((error = lb_gcs_http(c, op, &r)) < 0 && error == LB_ECANCELED)
 			goto done;
+		if (error < 0 && error != LB_EAGAIN)
+			goto done; /* auth, our own I/O: another try would fail the same way */
 		failed = error < 0 || lb_gcs_retryable(r.curl_code, r.status);
 		if (!failed) {
 			if (r.status == 200 || r.status == 201) {
