@@ -176,7 +176,9 @@ lb_cmd_plugin(lb_cli *cli)
 	if (!sub || !strcmp(sub, "-h") || !strcmp(sub, "--help")) {
 		printf("Usage: lifeboat plugin list [-o json]\n"
 		       "       lifeboat plugin test NAME-or-PATH --kind KIND [--bucket B] "
-		       "[--config k=v ...]\n");
+		       "[--config k=v ...]\n"
+		       "KIND: object-store, volume-snapshotter, backup-item-action, "
+		       "restore-item-action, volume-copier\n");
 		return sub ? LB_EXIT_OK : LB_EXIT_USAGE;
 	}
 	if (!strcmp(sub, "list"))

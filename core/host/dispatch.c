@@ -113,10 +113,13 @@ do_init(lb_host *h, lb_call *call, int kind, const cJSON *req, double id)
 		            ? impl->m.bia.init(call, &cfg, (lb_backup_item_action **) &self)
 		            : 0;
 		break;
-	default:
+	case 3:
 		error = impl->m.ria.init
 		            ? impl->m.ria.init(call, &cfg, (lb_restore_item_action **) &self)
 		            : 0;
+		break;
+	default:
+		error = impl->m.vc.init(call, &cfg, (lb_volume_copier **) &self);
 		break;
 	}
 	free(items);
@@ -148,8 +151,11 @@ do_destroy(instance *in)
 	case 2:
 		in->impl->m.bia.destroy(in->self);
 		break;
-	default:
+	case 3:
 		in->impl->m.ria.destroy(in->self);
+		break;
+	default:
+		in->impl->m.vc.destroy(in->self);
 		break;
 	}
 	*in = instances[--ninstances];
@@ -287,6 +293,16 @@ run(lb_call *call, int mid, instance *in, const cJSON *req, int fd, cJSON *ans)
 		if (error >= 0)
 			cJSON_AddBoolToObject(ans, "ready", flag);
 		break;
+	case LB_METHOD_VC_BACKUP:
+		error = im->m.vc.backup(self, call, str0(req, "request"), &buf);
+		break;
+	case LB_METHOD_VC_RESTORE:
+		error = im->m.vc.restore(self, call, str0(req, "request"), &buf);
+		break;
+	case LB_METHOD_VC_MAINTAIN:
+		error = im->m.vc.maintain ? im->m.vc.maintain(self, call, str0(req, "request"), &buf)
+		                          : unsupported(call, lb_methods[mid].name);
+		break;
 	default:
 		lb_host_proto_fail("method %s cannot be called on an instance",
 		                   lb_methods[mid].name);
@@ -339,12 +355,14 @@ lb_host_dispatch(lb_host *h, uint32_t call_id, uint32_t budget_ms, const char *p
 	case LB_METHOD_VS_INIT:
 	case LB_METHOD_BIA_INIT:
 	case LB_METHOD_RIA_INIT:
+	case LB_METHOD_VC_INIT:
 		error = do_init(h, (lb_call *) &hc, lb_methods[mid].kind, req, id);
 		break;
 	case LB_METHOD_OS_DESTROY:
 	case LB_METHOD_VS_DESTROY:
 	case LB_METHOD_BIA_DESTROY:
 	case LB_METHOD_RIA_DESTROY:
+	case LB_METHOD_VC_DESTROY:
 		if ((in = find_instance(id)) != NULL)
 			do_destroy(in);
 		break;

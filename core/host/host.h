@@ -32,6 +32,7 @@ typedef struct lb_host_impl {
 		lb_volume_snapshotter_methods vs;
 		lb_backup_item_action_methods bia;
 		lb_restore_item_action_methods ria;
+		lb_volume_copier_methods vc;
 	} m; /* normalised copy */
 } lb_host_impl;
 

@@ -178,6 +178,18 @@ host_buf_append(lb_buf *buf, const void *data, size_t len)
 	return lb_buf_put(buf, data, len);
 }
 
+static size_t
+host_strlist_count(const lb_strlist *list)
+{
+	return list ? list->count : 0;
+}
+
+static const char *
+host_strlist_get(const lb_strlist *list, size_t i)
+{
+	return list && i < list->count ? list->items[i] : NULL;
+}
+
 static int
 reg_os(lb_registrar *reg, const struct lb_object_store_methods *m)
 {
@@ -200,6 +212,12 @@ static int
 reg_ria(lb_registrar *reg, const struct lb_restore_item_action_methods *m)
 {
 	return lb_host_register((lb_host *) reg, 3, m);
+}
+
+static int
+reg_vc(lb_registrar *reg, const struct lb_volume_copier_methods *m)
+{
+	return lb_host_register((lb_host *) reg, 4, m);
 }
 
 /* One host request: send HOST {op,...} (with @fd), wait for HOST_ANSWER. */
@@ -326,4 +344,8 @@ const lb_host_api lb__host_api = {
     host_location_exists,
     host_location_list,
     host_location_delete,
+    /* abi_minor 1 */
+    host_strlist_count,
+    host_strlist_get,
+    reg_vc,
 };

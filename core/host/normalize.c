@@ -15,9 +15,10 @@
 #define VS_V0_SIZE (offsetof(lb_volume_snapshotter_methods, destroy) + sizeof(void (*)(void)))
 #define BIA_V0_SIZE (offsetof(lb_backup_item_action_methods, destroy) + sizeof(void (*)(void)))
 #define RIA_V0_SIZE (offsetof(lb_restore_item_action_methods, destroy) + sizeof(void (*)(void)))
+#define VC_V0_SIZE (offsetof(lb_volume_copier_methods, destroy) + sizeof(void (*)(void)))
 
 static const char *const kind_names[] = {"ObjectStore", "VolumeSnapshotter", "BackupItemAction",
-                                         "RestoreItemAction"};
+                                         "RestoreItemAction", "VolumeCopier"};
 
 static int refuse(lb_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -78,10 +79,11 @@ lb_host_register(lb_host *h, int kind, const void *methods)
 		uint32_t struct_size, abi_minor;
 		const char *name;
 	} *hdr = methods;
-	static const size_t v0[] = {OS_V0_SIZE, VS_V0_SIZE, BIA_V0_SIZE, RIA_V0_SIZE};
+	static const size_t v0[] = {OS_V0_SIZE, VS_V0_SIZE, BIA_V0_SIZE, RIA_V0_SIZE, VC_V0_SIZE};
 	static const size_t cur[] = {
-	    sizeof(lb_object_store_methods), sizeof(lb_volume_snapshotter_methods),
-	    sizeof(lb_backup_item_action_methods), sizeof(lb_restore_item_action_methods)};
+	    sizeof(lb_object_store_methods),       sizeof(lb_volume_snapshotter_methods),
+	    sizeof(lb_backup_item_action_methods), sizeof(lb_restore_item_action_methods),
+	    sizeof(lb_volume_copier_methods)};
 	lb_host_impl *impl;
 	const char *name;
 
@@ -89,6 +91,8 @@ lb_host_register(lb_host *h, int kind, const void *methods)
 		return refuse(h, "register_* called outside lb_plugin_init");
 	if (!methods)
 		return refuse(h, "register_* called with a NULL table");
+	if (kind < 0 || kind >= (int) (sizeof(v0) / sizeof(v0[0])))
+		return refuse(h, "unknown interface kind %d", kind);
 	name = hdr->name ? hdr->name : "(null)";
 	if (!valid_name(hdr->name))
 		return refuse(h,
@@ -156,6 +160,15 @@ lb_host_register(lb_host *h, int kind, const void *methods)
 
 		REQUIRE(m, applies_to);
 		REQUIRE(m, execute);
+		REQUIRE(m, destroy);
+		break;
+	}
+	case 4: {
+		lb_volume_copier_methods *m = &impl->m.vc;
+
+		REQUIRE(m, init);
+		REQUIRE(m, backup);
+		REQUIRE(m, restore);
 		REQUIRE(m, destroy);
 		break;
 	}

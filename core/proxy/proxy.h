@@ -15,6 +15,7 @@ typedef struct lb_proxy {
 		lb_volume_snapshotter_handle vs;
 		lb_backup_item_action_handle bia;
 		lb_restore_item_action_handle ria;
+		lb_volume_copier_handle vc;
 	} h;
 	lb_instance *inst; /* NULL once destroyed */
 } lb_proxy;

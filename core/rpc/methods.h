@@ -60,7 +60,12 @@
 	XX(RIA_CANCEL, "RestoreItemAction.Cancel", 3, LB_CALL_CLASS_ITEM, LB_M_OPTIONAL, 4)        \
 	XX(RIA_ARE_ADDITIONAL_ITEMS_READY, "RestoreItemAction.AreAdditionalItemsReady", 3,         \
 	   LB_CALL_CLASS_ITEM, LB_M_IDEMPOTENT | LB_M_OPTIONAL, 5)                                 \
-	XX(RIA_DESTROY, "RestoreItemAction.Destroy", 3, LB_CALL_CLASS_META, 0, 6)
+	XX(RIA_DESTROY, "RestoreItemAction.Destroy", 3, LB_CALL_CLASS_META, 0, 6)                  \
+	XX(VC_INIT, "VolumeCopier.Init", 4, LB_CALL_CLASS_META, 0, 0)                              \
+	XX(VC_BACKUP, "VolumeCopier.Backup", 4, LB_CALL_CLASS_DATA, 0, 1)                          \
+	XX(VC_RESTORE, "VolumeCopier.Restore", 4, LB_CALL_CLASS_DATA, 0, 2)                        \
+	XX(VC_MAINTAIN, "VolumeCopier.Maintain", 4, LB_CALL_CLASS_DATA, LB_M_OPTIONAL, 3)          \
+	XX(VC_DESTROY, "VolumeCopier.Destroy", 4, LB_CALL_CLASS_META, 0, 4)
 
 #define LB_METHOD_ENUM_(id, name, kind, cls, flags, bit) LB_METHOD_##id,
 typedef enum lb_method_id { LB_METHOD_MAP(LB_METHOD_ENUM_) LB_METHOD_COUNT_ } lb_method_id;

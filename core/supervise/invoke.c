@@ -324,9 +324,10 @@ int
 lb_plugin__prepare(lb_instance *inst, lb_child *c, lb_call *call, int *dead_out)
 {
 	static const int init_mid[] = {LB_METHOD_OS_INIT, LB_METHOD_VS_INIT, LB_METHOD_BIA_INIT,
-	                               LB_METHOD_RIA_INIT};
+	                               LB_METHOD_RIA_INIT, LB_METHOD_VC_INIT};
 	static const int destroy_mid[] = {LB_METHOD_OS_DESTROY, LB_METHOD_VS_DESTROY,
-	                                  LB_METHOD_BIA_DESTROY, LB_METHOD_RIA_DESTROY};
+	                                  LB_METHOD_BIA_DESTROY, LB_METHOD_RIA_DESTROY,
+	                                  LB_METHOD_VC_DESTROY};
 	lb_plugin *p = inst->plugin;
 	cJSON *req, *ans = NULL;
 	char *text;

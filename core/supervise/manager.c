@@ -24,7 +24,7 @@
 #endif
 
 static const char *const kind_names[] = {"object-store", "volume-snapshotter", "backup-item-action",
-                                         "restore-item-action"};
+                                         "restore-item-action", "volume-copier"};
 
 const char *
 lb_plugin_kind_name(lb_plugin_kind kind)
@@ -546,7 +546,8 @@ lb_plugin__open(lb_plugin_manager *mgr,
 	/* Validate the config now: a cheap idempotent call runs init on a child. */
 	{
 		static const int probe[] = {LB_METHOD_OS_INIT, LB_METHOD_VS_INIT,
-		                            LB_METHOD_BIA_INIT, LB_METHOD_RIA_INIT};
+		                            LB_METHOD_BIA_INIT, LB_METHOD_RIA_INIT,
+		                            LB_METHOD_VC_INIT};
 		lb_child *c = NULL;
 		int dead = 0;
 

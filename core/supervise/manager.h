@@ -27,10 +27,12 @@ typedef enum lb_plugin_kind {
 	LB_KIND_VOLUME_SNAPSHOTTER = 1,
 	LB_KIND_BACKUP_ITEM_ACTION = 2,
 	LB_KIND_RESTORE_ITEM_ACTION = 3,
+	LB_KIND_VOLUME_COPIER = 4, /* SDK 1.1 */
 	LB_KIND_COUNT_
 } lb_plugin_kind;
 
-/* "object-store", "volume-snapshotter", "backup-item-action", "restore-item-action". */
+/* "object-store", "volume-snapshotter", "backup-item-action", "restore-item-action",
+ * "volume-copier". */
 const char *lb_plugin_kind_name(lb_plugin_kind kind);
 /* The kind for such a name, or -1. */
 int lb_plugin_kind_parse(const char *name);
@@ -132,6 +134,11 @@ typedef struct lb_restore_item_action_handle {
 	lb_restore_item_action *self;
 } lb_restore_item_action_handle;
 
+typedef struct lb_volume_copier_handle {
+	const lb_volume_copier_methods *m;
+	lb_volume_copier *self;
+} lb_volume_copier_handle;
+
 int lb_plugins_open_object_store(lb_plugin_manager *mgr,
                                  const char *name,
                                  const lb_config *config,
@@ -152,6 +159,13 @@ int lb_plugins_open_restore_item_action(lb_plugin_manager *mgr,
                                         const lb_config *config,
                                         lb_call *call,
                                         lb_restore_item_action_handle **out);
+/* Calls of a volume copier need call->location (the task's storage location): the plugin
+ * keeps its repository there through the host's location_* callbacks. */
+int lb_plugins_open_volume_copier(lb_plugin_manager *mgr,
+                                  const char *name,
+                                  const lb_config *config,
+                                  lb_call *call,
+                                  lb_volume_copier_handle **out);
 
 /* Destroy the remote instance(s) and free the handle. NULL-safe. (h->m->destroy(h->self)
  * does the same for the instance but leaves the handle allocated; prefer these.) */
@@ -159,6 +173,7 @@ void lb_object_store_handle_close(lb_object_store_handle *h);
 void lb_volume_snapshotter_handle_close(lb_volume_snapshotter_handle *h);
 void lb_backup_item_action_handle_close(lb_backup_item_action_handle *h);
 void lb_restore_item_action_handle_close(lb_restore_item_action_handle *h);
+void lb_volume_copier_handle_close(lb_volume_copier_handle *h);
 
 #ifdef __cplusplus
 }

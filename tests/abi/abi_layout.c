@@ -37,7 +37,7 @@ static void
 test_host_api(void **state)
 {
 	(void) state;
-	PIN_SIZE(lb_host_api, 144);
+	PIN_SIZE(lb_host_api, 168);
 	PIN_OFF(lb_host_api, struct_size, 0);
 	PIN_OFF(lb_host_api, abi_minor, 4);
 	PIN_OFF(lb_host_api, log, 8);
@@ -57,6 +57,10 @@ test_host_api(void **state)
 	PIN_OFF(lb_host_api, location_exists, 120);
 	PIN_OFF(lb_host_api, location_list, 128);
 	PIN_OFF(lb_host_api, location_delete, 136);
+	/* abi_minor 1 (SDK 1.1); a 1.0 host table is 144 bytes. */
+	PIN_OFF(lb_host_api, strlist_count, 144);
+	PIN_OFF(lb_host_api, strlist_get, 152);
+	PIN_OFF(lb_host_api, register_volume_copier, 160);
 }
 
 static void
@@ -148,6 +152,21 @@ test_restore_item_action_methods(void **state)
 	PIN_OFF(lb_restore_item_action_methods, destroy, 64);
 }
 
+static void
+test_volume_copier_methods(void **state)
+{
+	(void) state;
+	PIN_SIZE(lb_volume_copier_methods, 56);
+	PIN_OFF(lb_volume_copier_methods, struct_size, 0);
+	PIN_OFF(lb_volume_copier_methods, abi_minor, 4);
+	PIN_OFF(lb_volume_copier_methods, name, 8);
+	PIN_OFF(lb_volume_copier_methods, init, 16);
+	PIN_OFF(lb_volume_copier_methods, backup, 24);
+	PIN_OFF(lb_volume_copier_methods, restore, 32);
+	PIN_OFF(lb_volume_copier_methods, maintain, 40);
+	PIN_OFF(lb_volume_copier_methods, destroy, 48);
+}
+
 /* Versions the layouts above belong to: a bump without updating this file fails here. */
 static void
 test_versions(void **state)
@@ -155,12 +174,13 @@ test_versions(void **state)
 	(void) state;
 	assert_int_equal(LB_PLUGIN_PROTOCOL, 1);
 	assert_int_equal(LB_SDK_MAJOR, 1);
-	assert_int_equal(LB_SDK_MINOR, 0);
-	assert_int_equal(LB_HOST_API_ABI_MINOR, 0);
+	assert_int_equal(LB_SDK_MINOR, 1);
+	assert_int_equal(LB_HOST_API_ABI_MINOR, 1);
 	assert_int_equal(LB_OBJECT_STORE_ABI_MINOR, 0);
 	assert_int_equal(LB_VOLUME_SNAPSHOTTER_ABI_MINOR, 0);
 	assert_int_equal(LB_BACKUP_ITEM_ACTION_ABI_MINOR, 0);
 	assert_int_equal(LB_RESTORE_ITEM_ACTION_ABI_MINOR, 0);
+	assert_int_equal(LB_VOLUME_COPIER_ABI_MINOR, 0);
 }
 
 /* Error codes are ABI too: never renumber. */
@@ -192,6 +212,7 @@ main(void)
 	    cmocka_unit_test(test_volume_snapshotter_methods),
 	    cmocka_unit_test(test_backup_item_action_methods),
 	    cmocka_unit_test(test_restore_item_action_methods),
+	    cmocka_unit_test(test_volume_copier_methods),
 	    cmocka_unit_test(test_versions),
 	    cmocka_unit_test(test_error_codes),
 	};

@@ -51,12 +51,57 @@ static const lb_object_store_methods ht_methods = {
 	ht_destroy,
 };
 
+/* SDK 1.1: a VolumeCopier and the list accessors, used only when the host has them. */
+static int
+ht_vc_init(lb_call *call, const lb_config *config, lb_volume_copier **self_out)
+{
+	if (lb_config_get(config, "password") == NULL)
+		return lb_set_error(call, LB_EINVAL, "config key \"password\" is required");
+	*self_out = NULL;
+	return 0;
+}
+
+static int
+ht_vc_backup(lb_volume_copier *self, lb_call *call, const char *request_json, lb_buf *out)
+{
+	lb_strlist *list = NULL;
+
+	(void) self;
+	(void) request_json;
+	if (LB_HOST_HAS(strlist_get) && lb_strlist_count(list) > 0 &&
+	    lb_strlist_get(list, 0) != NULL)
+		lb_log(call, LB_LOG_DEBUG, "first %s", lb_strlist_get(list, 0));
+	return lb_buf_append_str(out, "{}");
+}
+
+static void
+ht_vc_destroy(lb_volume_copier *self)
+{
+	(void) self;
+}
+
+static const lb_volume_copier_methods ht_vc_methods = {
+	LB_VOLUME_COPIER_METHODS_HEADER,
+	"example.com/headertest-copier",
+	ht_vc_init,
+	ht_vc_backup,
+	ht_vc_backup,
+	NULL,
+	ht_vc_destroy,
+};
+
 int
 lb_plugin_init(lb_registrar *reg)
 {
+	int error;
+
 	if (!LB_HOST_HAS(register_object_store))
 		return LB_EVERSION;
-	return lb_register_object_store(reg, &ht_methods);
+	if ((error = lb_register_object_store(reg, &ht_methods)) < 0)
+		return error;
+	if (LB_HOST_HAS(register_volume_copier))
+		error = lb_register_volume_copier(reg, &ht_vc_methods);
+	return error;
 }
 
 #ifdef __cplusplus

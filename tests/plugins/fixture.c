@@ -11,12 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #ifndef FX_NAME
 #define FX_NAME "test.lifeboat.io/ok"
+#endif
+
+#if defined(FX_SDK_1_0)
+/* Built against the SDK 1.0 headers snapshot (tests/plugins/sdk-1.0): a host table of
+ * abi_minor 0 (144 bytes) as the plugin sees it, no volume_copier.h. */
+typedef char fx_sdk_is_1_0[(LB_SDK_MINOR == 0 && LB_HOST_API_ABI_MINOR == 0) ? 1 : -1];
 #endif
 
 #if defined(FX_NO_MAGIC)
@@ -279,12 +286,94 @@ fx_list_common_prefixes(lb_object_store *s,
 	return 0;
 }
 
+#if defined(FX_COPIER)
+/* Lists @prefix in the location into @out, then reads @out back with strlist_count/get and
+ * appends "#count=<n>,first=<first>" (so the test sees what the plugin read). */
+static int
+fx_readback(lb_call *call, const char *prefix, lb_strlist *out)
+{
+	char line[512];
+	size_t n;
+	int error;
+
+	if (!LB_HOST_HAS(strlist_get) || !LB_HOST_HAS(strlist_count))
+		return lb_set_error(call, LB_EUNSUPPORTED, "host has no strlist_get (SDK < 1.1)");
+	if ((error = lb_location_list(call, prefix, NULL, out)) < 0)
+		return error;
+	n = lb_strlist_count(out);
+	if (lb_strlist_get(out, n) != NULL)
+		return lb_set_error(call, LB_ERROR, "strlist_get(list, count) is not NULL");
+	snprintf(line, sizeof(line), "#count=%zu,first=%s", n,
+	         n ? lb_strlist_get(out, 0) : "(none)");
+	return lb_strlist_append(out, line);
+}
+
+/* A VolumeCopier whose backup stores the request under "<repository>/request" in the
+ * task's location and answers {"snapshotID":"fx","bytes":N}; restore reads it back. */
+struct lb_volume_copier {
+	int unused;
+};
+
+static int
+fx_vc_init(lb_call *call, const lb_config *config, lb_volume_copier **self_out)
+{
+	if (!lb_config_get(config, "password") && !lb_config_get(config, "passwordFile"))
+		return lb_set_error(call, LB_EINVAL,
+		                    "config key \"password\" or \"passwordFile\" is required");
+	*self_out = calloc(1, sizeof(**self_out));
+	return *self_out ? 0 : LB_ENOMEM;
+}
+
+static int
+fx_vc_backup(lb_volume_copier *self, lb_call *call, const char *request, lb_buf *out)
+{
+	int fd = memfd_create("req", MFD_CLOEXEC), error;
+	char line[128];
+
+	(void) self;
+	if (fd < 0 || write(fd, request, strlen(request)) != (ssize_t) strlen(request))
+		return lb_set_error(call, LB_EIO, "memfd");
+	lseek(fd, 0, SEEK_SET);
+	lb_progress(call, 1, 1, "bytes");
+	error = lb_location_put(call, "fx-repo/request", fd, (int64_t) strlen(request));
+	close(fd);
+	if (error < 0)
+		return error;
+	snprintf(line, sizeof(line), "{\"snapshotID\":\"fx\",\"bytes\":%zu}", strlen(request));
+	return lb_buf_append_str(out, line);
+}
+
+static int
+fx_vc_restore(lb_volume_copier *self, lb_call *call, const char *request, lb_buf *out)
+{
+	(void) self;
+	if (strstr(request, "\"snapshotID\":\"fx\"") == NULL)
+		return lb_set_error(call, LB_ENOTFOUND, "no snapshot in %s", request);
+	return lb_buf_append_str(out, "{\"files\":0,\"bytes\":0}");
+}
+
+static void
+fx_vc_destroy(lb_volume_copier *self)
+{
+	free(self);
+}
+
+static const lb_volume_copier_methods copier = {
+    LB_VOLUME_COPIER_METHODS_HEADER, "test.lifeboat.io/copier", fx_vc_init, fx_vc_backup,
+    fx_vc_restore, NULL, fx_vc_destroy,
+};
+#endif
+
 __attribute__((unused)) static int
 fx_list_objects(
     lb_object_store *s, lb_call *call, const char *bucket, const char *prefix, lb_strlist *out)
 {
 	if (!strcmp(bucket, "@location"))
 		return lb_location_list(call, prefix, NULL, out);
+#if defined(FX_COPIER)
+	if (!strcmp(bucket, "@readback")) /* SDK 1.1: read the host-owned list back */
+		return fx_readback(call, prefix, out);
+#endif
 	if (!strcmp(bucket, "cancel")) { /* cooperative: loops until canceled */
 		while (!lb_cancelled(call))
 			sleep_ms(10);
@@ -386,6 +475,14 @@ lb_plugin_init(lb_registrar *reg)
 	short_store = store;
 	short_store.struct_size = (uint32_t) offsetof(lb_object_store_methods, list_objects);
 	return lb_register_object_store(reg, &short_store);
+#elif defined(FX_COPIER)
+	int error = lb_register_object_store(reg, STORE);
+
+	if (error < 0)
+		return error;
+	if (!LB_HOST_HAS(register_volume_copier))
+		return LB_EVERSION;
+	return lb_register_volume_copier(reg, &copier);
 #else
 	return lb_register_object_store(reg, STORE);
 #endif

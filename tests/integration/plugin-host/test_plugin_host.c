@@ -572,6 +572,126 @@ test_host_callbacks(void **state)
 	lb_plugins_stop(mgr);
 }
 
+/* SDK 1.0 plugin (built against the 1.0 headers, host table of 144 bytes) on this 1.1 host:
+ * loads, says SDK 1.0, and its host callbacks work. */
+static void
+test_sdk_1_0_plugin(void **state)
+{
+	lb_plugin_manager *mgr = start("sdk_1_0");
+	lb_call_opts o = LB_CALL_OPTS_INIT;
+	lb_plugin_info info;
+	lb_object_store_handle *h;
+	lb_strlist keys = LB_STRLIST_INIT;
+	lb_call *call;
+	int fd, exists = 0;
+
+	(void) state;
+	assert_int_equal(lb_plugins_info(mgr, 0, &info), 0);
+	assert_string_equal(info.state, "ok");
+	assert_string_equal(info.sdk, "1.0");
+	lb_location_hooks_set(&test_hooks);
+	o.location = (struct lb_location *) &loc_data;
+	call = lb_call_new(&o);
+	h = open_store(mgr, "test.lifeboat.io/sdk-1-0", call, NULL, 0);
+	fd = memfd_with("old plugin");
+	assert_int_equal(h->m->put_object(h->self, call, "mem", "k", fd, 10), 0);
+	close(fd);
+	fd = memfd_create("sink", MFD_CLOEXEC);
+	assert_int_equal(h->m->get_object(h->self, call, "mem", "k", fd), 0);
+	assert_string_equal(read_all(fd), "old plugin");
+	close(fd);
+	fd = memfd_with("via the host");
+	assert_int_equal(h->m->put_object(h->self, call, "@location", "old/config", fd, 12), 0);
+	close(fd);
+	assert_int_equal(h->m->object_exists(h->self, call, "@location", "old/config", &exists), 0);
+	assert_int_equal(exists, 1);
+	assert_int_equal(h->m->list_objects(h->self, call, "@location", "old/", &keys), 0);
+	assert_int_equal(keys.count, 1);
+	lb_location_hooks_set(NULL);
+	lb_strlist_dispose(&keys);
+	lb_buf_dispose(&loc_data);
+	loc_key[0] = '\0';
+	lb_object_store_handle_close(h);
+	lb_call_free(call);
+	lb_plugins_stop(mgr);
+}
+
+/* SDK 1.1: a volume copier (kind 4) whose calls reach the call's location, and a plugin that
+ * reads a host-owned list back with strlist_count/strlist_get (LB_HOST_HAS). */
+static void
+test_volume_copier_kind(void **state)
+{
+	lb_plugin_manager *mgr = start("copier");
+	lb_call_opts o = LB_CALL_OPTS_INIT;
+	lb_kv pw = {"password", "x"};
+	lb_config cfg = {1, 0, &pw}, none = {0, 0, NULL};
+	lb_volume_copier_handle *vc = NULL;
+	lb_object_store_handle *h;
+	lb_plugin_info info;
+	lb_strlist keys = LB_STRLIST_INIT, names = LB_STRLIST_INIT;
+	lb_buf out = LB_BUF_INIT;
+	lb_call *call, *nocall;
+	const char *req = "{\"repository\":\"fx-repo\",\"sourcePath\":\"/tmp\"}";
+	int found = 0;
+
+	(void) state;
+	assert_int_equal(lb_plugins_info(mgr, 0, &info), 0);
+	assert_string_equal(info.sdk, "1.1");
+	for (size_t k = 0; k < info.nimpls; k++)
+		found |= info.impls[k].kind == LB_KIND_VOLUME_COPIER &&
+		         !strcmp(info.impls[k].name, "test.lifeboat.io/copier");
+	assert_true(found);
+	assert_string_equal(lb_plugin_kind_name(LB_KIND_VOLUME_COPIER), "volume-copier");
+	assert_int_equal(lb_plugin_kind_parse("volume-copier"), LB_KIND_VOLUME_COPIER);
+	assert_int_equal(lb_plugins_list_impls(mgr, LB_KIND_VOLUME_COPIER, &names), 0);
+	assert_int_equal(names.count, 1);
+	lb_location_hooks_set(&test_hooks);
+	o.location = (struct lb_location *) &loc_data;
+	call = lb_call_new(&o);
+	nocall = lb_call_new(NULL);
+	/* init without a password: the plugin's EINVAL with its sentence */
+	assert_int_equal(lb_plugins_open_volume_copier(mgr, "test.lifeboat.io/copier", &none, call,
+	                                               &vc),
+	                 LB_EINVAL);
+	assert_non_null(strstr(lb_call_error_message(call), "password"));
+	assert_int_equal(
+	    lb_plugins_open_volume_copier(mgr, "test.lifeboat.io/copier", &cfg, call, &vc), 0);
+	assert_int_equal(vc->m->backup(vc->self, call, req, &out), 0);
+	assert_non_null(strstr(out.ptr, "\"snapshotID\":\"fx\""));
+	assert_string_equal(loc_key, "fx-repo/request");
+	assert_string_equal(loc_data.ptr, req);
+	/* without a location the host callback says so */
+	lb_buf_clear(&out);
+	assert_int_equal(vc->m->backup(vc->self, nocall, req, &out), LB_EUNSUPPORTED);
+	assert_non_null(strstr(lb_call_error_message(nocall), "no storage location"));
+	lb_buf_clear(&out);
+	assert_int_equal(vc->m->restore(vc->self, call, "{\"snapshotID\":\"nope\"}", &out),
+	                 LB_ENOTFOUND);
+	lb_buf_clear(&out);
+	assert_int_equal(vc->m->restore(vc->self, call, "{\"snapshotID\":\"fx\"}", &out), 0);
+	assert_string_equal(out.ptr, "{\"files\":0,\"bytes\":0}");
+	/* maintain is optional and NULL here */
+	lb_buf_clear(&out);
+	assert_int_equal(vc->m->maintain(vc->self, call, "{\"op\":\"check\"}", &out),
+	                 LB_EUNSUPPORTED);
+	/* read-back of a host-owned list inside the plugin */
+	h = open_store(mgr, "test.lifeboat.io/copier", call, NULL, 0);
+	assert_int_equal(h->m->list_objects(h->self, call, "@readback", "fx-repo/", &keys), 0);
+	assert_int_equal(keys.count, 2);
+	assert_string_equal(keys.items[1], "#count=1,first=fx-repo/request");
+	lb_location_hooks_set(NULL);
+	lb_volume_copier_handle_close(vc);
+	lb_object_store_handle_close(h);
+	lb_strlist_dispose(&keys);
+	lb_strlist_dispose(&names);
+	lb_buf_dispose(&out);
+	lb_buf_dispose(&loc_data);
+	loc_key[0] = '\0';
+	lb_call_free(call);
+	lb_call_free(nocall);
+	lb_plugins_stop(mgr);
+}
+
 static const char *
 reason_of(lb_plugin_manager *mgr, const char *file, const char **state_out)
 {
@@ -605,10 +725,12 @@ test_start_failures(void **state)
 	    {"/bad_magic.so", "failed", "has a malformed magic block"},
 	    {"/no_magic.so", "failed", "has no magic block (lb_plugin_magic_v1)"},
 	    {"/newer_major.so", "failed",
-	     "plugin 'newer_major.so' was built for SDK 2.x, engine provides 1.0: rebuild the "
+	     "plugin 'newer_major.so' was built for SDK 2.x, engine provides 1.1: rebuild the "
 	     "plugin against SDK 1.x or upgrade Lifeboat"},
 	    {"/missing_method.so", "failed", "missing required method 'list_objects'"},
 	    {"/short_struct.so", "failed", "shorter than the"},
+	    {"/sdk_1_0.so", "ok", ""},
+	    {"/copier.so", "ok", ""},
 	};
 	lb_plugin_settings s;
 	lb_plugin_manager *mgr = NULL;
@@ -700,6 +822,8 @@ main(void)
 	    cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_concurrent_calls),
 	    cmocka_unit_test(test_host_callbacks),
+	    cmocka_unit_test(test_sdk_1_0_plugin),
+	    cmocka_unit_test(test_volume_copier_kind),
 	    cmocka_unit_test(test_start_failures),
 	    cmocka_unit_test(test_cli_plugin_list),
 	};

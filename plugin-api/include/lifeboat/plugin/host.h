@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define LB_HOST_API_ABI_MINOR 0
+#define LB_HOST_API_ABI_MINOR 1
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LB_PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -43,6 +43,7 @@ struct lb_object_store_methods;
 struct lb_volume_snapshotter_methods;
 struct lb_backup_item_action_methods;
 struct lb_restore_item_action_methods;
+struct lb_volume_copier_methods;
 
 /** One configuration entry. Borrowed: copy what you keep. */
 typedef struct lb_kv {
@@ -130,6 +131,16 @@ typedef struct lb_host_api {
 		lb_strlist *out);
 	int (*location_delete)(lb_call *call, const char *key);
 	/* Members above: abi_minor >= 0. Append only; never reorder, retype or remove. */
+
+	/** Read back a host-owned list (e.g. what location_list filled): the number of
+	 *  strings in @p list, 0 for NULL. */
+	size_t (*strlist_count)(const lb_strlist *list);
+	/** String @p i of @p list, or NULL when @p i is out of range. Borrowed until the list
+	 *  changes (the next append) or is released by the host. */
+	const char *(*strlist_get)(const lb_strlist *list, size_t i);
+	/** Registration of a VolumeCopier (volume_copier.h); as register_object_store. */
+	int (*register_volume_copier)(lb_registrar *reg, const struct lb_volume_copier_methods *m);
+	/* Members above: abi_minor >= 1. */
 } lb_host_api;
 
 #ifdef __cplusplus

@@ -4,7 +4,8 @@
  * A plugin is a shared object built only against these headers. It:
  *   1. writes LB_PLUGIN_DECLARE("<dns-subdomain>/<name>", "<version>") once, in one file;
  *   2. defines  LB_PLUGIN_EXPORT int lb_plugin_init(lb_registrar *reg)  and registers its
- *      implementations there with lb_register_object_store() and friends.
+ *      implementations there with lb_register_object_store() and friends
+ *      (lb_register_volume_copier() since SDK 1.1).
  *
  * The loader (in a child process, never in the engine) dlopen()s the .so, calls
  * lb_plugin_magic_v1() and checks the magic block before any other plugin code runs, then
@@ -23,6 +24,7 @@
 #include "volume_snapshotter.h"
 #include "backup_item_action.h"
 #include "restore_item_action.h"
+#include "volume_copier.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,8 +35,8 @@ extern "C" {
 /** SDK major: must match the engine's exactly. */
 #define LB_SDK_MAJOR 1
 /** SDK minor: something was appended. Older and newer minors both load. */
-#define LB_SDK_MINOR 0
-#define LB_SDK_VERSION_STRING "1.0"
+#define LB_SDK_MINOR 1
+#define LB_SDK_VERSION_STRING "1.1"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LB_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -127,6 +129,11 @@ LB_PLUGIN_EXPORT int lb_plugin_init(lb_registrar *reg);
 #define lb_location_list(call, prefix, delim, out)                                                 \
 	lb__host->location_list((call), (prefix), (delim), (out))
 #define lb_location_delete(call, key) lb__host->location_delete((call), (key))
+/* abi_minor >= 1 members: test LB_HOST_HAS(strlist_get) etc. first when the plugin must also
+ * load on a 1.0 host. */
+#define lb_strlist_count(list) lb__host->strlist_count(list)
+#define lb_strlist_get(list, i) lb__host->strlist_get((list), (i))
+#define lb_register_volume_copier(reg, m) lb__host->register_volume_copier((reg), (m))
 #endif
 
 #ifdef __cplusplus
