@@ -68,9 +68,9 @@ rgw | swift)
   a s3api create-bucket --bucket "$BUCKET" >/dev/null 2>"$work/mb.err" || bail "create bucket: $(cat "$work/mb.err")"
   printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$work/creds"
   if [ "$BACKEND" = rgw ]; then
-    LOCCFG="{region: us-east-1, s3Url: \"$S3_ENDPOINT\", s3ForcePathStyle: \"true\"}"
+    LOCCFG="{region: us-east-1, s3Url: \"$S3_ENDPOINT\", s3ForcePathStyle: \"true\", partSize: 5MiB"
   else
-    LOCCFG="{s3Url: \"$S3_ENDPOINT\"}"
+    LOCCFG="{s3Url: \"$S3_ENDPOINT\", partSize: 5MiB"
   fi
   LOCCRED="credentialsFile: $work/creds"
   # ls PREFIX: every key under PREFIX, one a line; get KEY FILE
@@ -84,7 +84,7 @@ gcs)
     bail "GCS emulator did not start: $(tail -3 "$work/up.log" | tr '\n' ' ')"
   eval "$(cat "$work/env")"; export GCS_ENDPOINT GCS_SA_JSON
   echo "# GCS emulator at $GCS_ENDPOINT, provider $PROVIDER"
-  LOCCFG="{storeEndpoint: \"$GCS_ENDPOINT\"}"
+  LOCCFG="{storeEndpoint: \"$GCS_ENDPOINT\", chunkSize: 1MiB"
   LOCCRED="credentialsFile: $GCS_SA_JSON"
   ls_keys() { node "$HERE/gcs-tool.mjs" ls "$BUCKET" "$1"; }
   get_obj() { node "$HERE/gcs-tool.mjs" get "$BUCKET" "$1" "$2"; }
@@ -116,7 +116,7 @@ storageLocations:
     prefix: $PREFIX
     default: true
     $LOCCRED
-    config: $LOCCFG
+    config: $LOCCFG}
 queue: {stateDir: $work/state-a}
 repository: {passwordFile: $work/repo-pw}
 EOT
@@ -129,7 +129,7 @@ storageLocations:
     accessMode: ReadOnly
     default: true
     $LOCCRED
-    config: $LOCCFG
+    config: $LOCCFG}
 queue: {stateDir: $work/state-b}
 repository: {passwordFile: $work/repo-pw}
 restore:
@@ -167,8 +167,13 @@ assert d and all(p['status']['phase']=='Completed' and p['status']['snapshotID']
 }
 
 DIR_A=$(voldir ka) || bail "sample app: PVC demo/demo-data has no volume dir"
+# a bigger file too, so that packs go up as multipart / resumable uploads (5 MiB parts)
+mkdir -p "$DIR_A/big" && head -c 25165824 /dev/urandom >"$DIR_A/big/random.bin"
 M_A=$(manifest "$DIR_A")
 BEFORE=$(snap ka)
+data() { "$1" get cm demo-config -n demo -o jsonpath='{.data}' 2>/dev/null; echo; "$1" get secret -n demo -o jsonpath='{range .items[?(@.type=="Opaque")]}{.metadata.name}={.data}{"\n"}{end}' 2>/dev/null; }
+DATA=$(data ka)
+check "sample app: ConfigMap data and an Opaque Secret read" test "$(grep -c . <<<"$DATA")" -ge 2
 echo "# sample app: $(wc -l <<<"$BEFORE") objects in demo, volume $DIR_A"
 
 # ---- 1. backup --------------------------------------------------------------------------------
@@ -231,7 +236,7 @@ DIR_A2=$(voldir ka)
 check "cluster A: PVC bound to a new volume" test -n "$DIR_A2" -a "$DIR_A2" != "$DIR_A"
 check "cluster A: PVC files identical (manifest digest)" test "$(manifest "$DIR_A2")" = "$M_A"
 check "cluster A: Widget status restored" test "$(ka get widget demo-widget -n demo -o jsonpath='{.status.phase}' 2>/dev/null)" = Ready
-check "cluster A: ConfigMap data back" test "$(ka get cm demo-config -n demo -o jsonpath='{.metadata.name}' 2>/dev/null)" = demo-config
+check "cluster A: ConfigMap and Secret data identical" test "$(data ka)" = "$DATA"
 check "restore logs from the store" contains "$(lba restore logs r-a 2>&1)" "Restore finished"
 check "restore results stored under $PREFIX/restores/r-a/" contains "$(list "$PREFIX/restores/r-a/")" "restore-r-a-results.gz"
 
@@ -251,6 +256,7 @@ check "cluster B: every object there (names and kinds)" test "$BEFORE" = "$(snap
 [ "$BEFORE" = "$(snap kb)" ] || diff <(echo "$BEFORE") <(snap kb) | sed 's/^/#   /'
 check "cluster B: PVC on the mapped storage class" test "$(kb get pvc demo-data -n demo -o jsonpath='{.spec.storageClassName}' 2>/dev/null)" = standard
 check "cluster B: PVC files identical (manifest digest)" test "$(manifest "$(voldir kb)")" = "$M_A"
+check "cluster B: ConfigMap and Secret data identical" test "$(data kb)" = "$DATA"
 check "cluster B: Widget status restored" test "$(kb get widget demo-widget -n demo -o jsonpath='{.status.phase}' 2>/dev/null)" = Ready
 check "cluster B: still nothing deleted under $PREFIX/backups/" test \
   "$(list "$PREFIX/backups/")" = "$(grep "^$PREFIX/backups/" <<<"$before_del")"
@@ -263,6 +269,23 @@ check "listing: no object left under $PREFIX/backups/$NAME/" test $lrc -le 1 -a 
 [ -z "$left" ] || sed 's/^/#   left: /' <<<"$left"
 check "backup get no longer lists it (A)" test -z "$(lba backup get 2>&1 | grep "^$NAME ")"
 check "backup get no longer lists it (B)" test -z "$(lbb backup get 2>&1 | grep "^$NAME ")"
+
+# ---- 5. the repository password in the location's config (docs/VOLUMES.md, first in order) --
+# Same bucket, prefix cluster-pw, no repository.passwordFile: repoPasswordFile in config only.
+echo "location-password" >"$work/loc-pw"
+sed -e "s|prefix: $PREFIX|prefix: cluster-pw|" -e "s|config: {|config: {repoPasswordFile: $work/loc-pw, |" \
+    -e '/^repository:/d' -e "s|state-a|state-pw|" "$work/a.yaml" >"$work/pw.yaml"
+out=$(LIFEBOAT_KUBELET_DIR=$KUBELET_A "$LB" --config "$work/pw.yaml" --kubeconfig "$KA" \
+      backup create pw-check --include-namespaces demo 2>&1)
+echo "$out" >"$work/pw.out"
+check "location config repoPasswordFile accepted: backup Completed" contains "$out" "Completed"
+contains "$out" "Completed" || sed 's/^/#   /' "$work/pw.out" | tail -3
+check "location config repoPasswordFile: repository under cluster-pw/restic/demo/" \
+  contains "$(list cluster-pw/restic/demo/)" "^cluster-pw/restic/demo/config$"
+if [ "$BACKEND" = rgw ]; then
+  check "restic opens cluster-pw/restic/demo with the location's password" env RESTIC_PASSWORD_FILE="$work/loc-pw" \
+    restic --no-cache -r "s3:$S3_ENDPOINT/$BUCKET/cluster-pw/restic/demo" cat config
+fi
 
 echo "# $BACKEND ($PROVIDER): $pass passed, $fail failed"
 echo "$pass passed, $fail failed"
