@@ -38,6 +38,11 @@ typedef struct lb_kit_opts {
 	int64_t call_timeout_ms; /* per-call limit given to each lb_call; -1: class defaults */
 	int64_t large_mib;       /* size of the large streamed object; 0: 64 */
 	int threads;             /* concurrent calls; 0: 8 */
+	/* volume-copier: the storage location every call carries (call->location), and the
+	 * repository key prefix in it (NULL: <run prefix>restic/conformance, deleted at the
+	 * end; given: kept for inspection). */
+	struct lb_location *location;
+	const char *repository;
 } lb_kit_opts;
 
 #define LB_KIT_DEFAULT_BUCKET "lifeboat-conformance"

@@ -46,6 +46,7 @@ lb_kit_call_new(const lb_kit *kit)
 	lb_call_opts opts = LB_CALL_OPTS_INIT;
 
 	opts.limit_ms = kit->opts->call_timeout_ms;
+	opts.location = kit->opts->location;
 	opts.task = "conformance";
 	return lb_call_new(&opts);
 }
@@ -120,7 +121,8 @@ static const char *
 kind_name(lb_plugin_kind kind)
 {
 	static const char *const names[] = {"object-store", "volume-snapshotter",
-	                                    "backup-item-action", "restore-item-action"};
+	                                    "backup-item-action", "restore-item-action",
+	                                    "volume-copier"};
 
 	return (unsigned) kind < LB_KIND_COUNT_ ? names[kind] : "unknown";
 }
@@ -198,6 +200,9 @@ lb_conformance_run(const lb_kit_opts *opts)
 	case LB_KIND_RESTORE_ITEM_ACTION:
 		kit.run_prefix[0] = '\0';
 		status = lb_kit_restore_item_action_suite(&kit);
+		break;
+	case LB_KIND_VOLUME_COPIER:
+		status = lb_kit_volume_copier_suite(&kit);
 		break;
 	default:
 		fprintf(opts->out, "Bail out! unknown plugin kind %d\n", (int) opts->kind);

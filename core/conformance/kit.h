@@ -61,6 +61,7 @@ int lb_kit_object_store_suite(lb_kit *kit);
 int lb_kit_volume_snapshotter_suite(lb_kit *kit);
 int lb_kit_backup_item_action_suite(lb_kit *kit);
 int lb_kit_restore_item_action_suite(lb_kit *kit);
+int lb_kit_volume_copier_suite(lb_kit *kit);
 
 /* Cases shared by the suites. */
 /* Open kit->handle with the config under test. */

@@ -10,15 +10,21 @@
 #include <sys/stat.h>
 
 #include "rpc/call.h"
+#if __has_include("store/location.h")
+#include "store/location.h"
+#define LB_KIT_HAVE_LOCATION 1
+#endif
 #include "tap.h"
 #include "util/buf.h"
 #include "util/error.h"
 
 #define USAGE                                                                                      \
 	"usage: lifeboat plugin test NAME-or-PATH --kind "                                         \
-	"object-store|volume-snapshotter|backup-item-action|restore-item-action\n"                 \
+	"object-store|volume-snapshotter|backup-item-action|restore-item-action|volume-copier\n"   \
 	"         [--config key=value]... [--bucket B] [--prefix P] [--impl NAME]\n"               \
-	"         [--call-timeout-ms N] [--start-timeout-ms N] [--large-mib N] [--threads N]\n"
+	"         [--call-timeout-ms N] [--start-timeout-ms N] [--large-mib N] [--threads N]\n"    \
+	"         volume-copier: [--location-plugin NAME] [--location-config key=value]...\n"      \
+	"                        [--repository KEY-PREFIX]\n"
 
 typedef struct test_args {
 	const char *target;
@@ -32,6 +38,11 @@ typedef struct test_args {
 	int64_t threads;
 	lb_kv *kv;
 	uint32_t nkv;
+	/* volume-copier: the storage location the calls carry */
+	const char *location_plugin;
+	const char *repository;
+	lb_kv *lkv;
+	uint32_t nlkv;
 } test_args;
 
 typedef struct opener_ctx {
@@ -61,6 +72,9 @@ open_instance(void *arg, const lb_config *config, lb_call *call, void **handle_o
 		return lb_plugins_open_restore_item_action(
 		    ctx->mgr, ctx->name, config, call,
 		    (lb_restore_item_action_handle **) handle_out);
+	case LB_KIND_VOLUME_COPIER:
+		return lb_plugins_open_volume_copier(ctx->mgr, ctx->name, config, call,
+		                                     (lb_volume_copier_handle **) handle_out);
 	default:
 		return lb_call_set_error(call, LB_EINVAL, "unknown plugin kind");
 	}
@@ -85,6 +99,9 @@ close_instance(void *arg, void *handle)
 		break;
 	case LB_KIND_RESTORE_ITEM_ACTION:
 		lb_restore_item_action_handle_close(handle);
+		break;
+	case LB_KIND_VOLUME_COPIER:
+		lb_volume_copier_handle_close(handle);
 		break;
 	default:
 		break;
@@ -127,23 +144,29 @@ parse_int(const char *name, const char *v, int64_t min, int64_t *out)
 }
 
 static int
-add_kv(test_args *a, const char *v)
+add_kv_to(lb_kv **kv, uint32_t *nkv, const char *opt, const char *v)
 {
 	const char *eq = strchr(v, '=');
 	char *key;
 	lb_kv *grown;
 
 	if (eq == NULL || eq == v)
-		return lb_cli_usage("--config: \"%s\" is not key=value", v);
-	if ((grown = realloc(a->kv, (a->nkv + 1) * sizeof(*grown))) == NULL)
+		return lb_cli_usage("%s: \"%s\" is not key=value", opt, v);
+	if ((grown = realloc(*kv, (*nkv + 1) * sizeof(*grown))) == NULL)
 		return lb_cli_fail("out of memory");
-	a->kv = grown;
+	*kv = grown;
 	if ((key = strndup(v, (size_t) (eq - v))) == NULL)
 		return lb_cli_fail("out of memory");
-	a->kv[a->nkv].key = key;
-	a->kv[a->nkv].value = eq + 1;
-	a->nkv++;
+	(*kv)[*nkv].key = key;
+	(*kv)[*nkv].value = eq + 1;
+	(*nkv)++;
 	return 0;
+}
+
+static int
+add_kv(test_args *a, const char *v)
+{
+	return add_kv_to(&a->kv, &a->nkv, "--config", v);
 }
 
 /* A global flag of the CLI hub (with its value), or a --config naming a file. */
@@ -190,6 +213,13 @@ parse_args(lb_cli *cli, test_args *a)
 			a->bucket = v;
 		} else if ((v = option(cli, &i, "--prefix", &missing)) != NULL) {
 			a->prefix = v;
+		} else if ((v = option(cli, &i, "--location-plugin", &missing)) != NULL) {
+			a->location_plugin = v;
+		} else if ((v = option(cli, &i, "--location-config", &missing)) != NULL) {
+			if ((rc = add_kv_to(&a->lkv, &a->nlkv, "--location-config", v)) != 0)
+				return rc;
+		} else if ((v = option(cli, &i, "--repository", &missing)) != NULL) {
+			a->repository = v;
 		} else if ((v = option(cli, &i, "--impl", &missing)) != NULL) {
 			a->impl = v;
 		} else if ((v = option(cli, &i, "--call-timeout-ms", &missing)) != NULL) {
@@ -353,6 +383,10 @@ lb_conformance_main(lb_cli *cli)
 	struct stat st;
 	size_t idx = 0, i, n;
 	int rc, error, c;
+#ifdef LB_KIT_HAVE_LOCATION
+	lb_object_store_handle *loc_store = NULL;
+	lb_location *location = NULL;
+#endif
 
 	memset(&a, 0, sizeof(a));
 	if ((orig_argv = original_args(&orig.argc, &orig_buf)) != NULL) {
@@ -471,13 +505,57 @@ lb_conformance_main(lb_cli *cli)
 	opts.call_timeout_ms = a.call_timeout_ms;
 	opts.large_mib = a.large_mib;
 	opts.threads = (int) a.threads;
+	opts.repository = a.repository;
+	if (a.kind == LB_KIND_VOLUME_COPIER) {
+#ifdef LB_KIT_HAVE_LOCATION
+		/* The storage location every call carries: an object store opened like the
+		 * engine's (config + bucket + prefix), wrapped without a prefix because the kit's
+		 * keys already start with --prefix. */
+		lb_call *lcall = lb_call_new(NULL);
+		const char *lname = a.location_plugin ? a.location_plugin : "lifeboat.io/file";
+		lb_kv *items = calloc(a.nlkv + 2, sizeof(*items));
+		lb_config lcfg = {0, 0, items};
+		const char *bucket = a.bucket ? a.bucket : LB_KIT_DEFAULT_BUCKET;
+
+		for (i = 0; items && i < a.nlkv; i++)
+			items[lcfg.count++] = a.lkv[i];
+		if (items)
+			items[lcfg.count++] = (lb_kv){"bucket", bucket};
+		error = !lcall || !items ? LB_ENOMEM
+		                         : lb_plugins_open_object_store(mgr, lname, &lcfg, lcall,
+		                                                        &loc_store);
+		if (error >= 0)
+			error = lb_location_wrap(loc_store, "conformance", bucket, "", 0, &location);
+		if (error < 0) {
+			rc = tap_refuse(lname, "the storage location for the volume copier opens",
+			                "object store %s (bucket %s): %s", lname, bucket,
+			                lcall ? lb_call_error_message(lcall) : "out of memory");
+			free(items);
+			lb_call_free(lcall);
+			goto done;
+		}
+		free(items);
+		lb_call_free(lcall);
+		opts.location = location;
+#else
+		rc = lb_cli_fail("plugin test: volume-copier needs the storage-location layer");
+		goto done;
+#endif
+	}
 	rc = lb_conformance_run(&opts) == 0 ? LB_EXIT_OK : LB_EXIT_FAIL;
 done:
+#ifdef LB_KIT_HAVE_LOCATION
+	lb_location_close(location);
+	lb_object_store_handle_close(loc_store);
+#endif
 	lb_plugins_stop(mgr);
 	lb_strlist_dispose(&dirs);
 	for (i = 0; i < a.nkv; i++)
 		free((char *) a.kv[i].key);
 	free(a.kv);
+	for (i = 0; i < a.nlkv; i++)
+		free((char *) a.lkv[i].key);
+	free(a.lkv);
 	free(orig_argv);
 	free(orig_buf);
 	return rc;

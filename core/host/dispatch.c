@@ -373,6 +373,7 @@ lb_host_dispatch(lb_host *h, uint32_t call_id, uint32_t budget_ms, const char *p
 		error = run((lb_call *) &hc, mid, in, req, fd, ans);
 	}
 	h->current = NULL;
+	lb_strlist_dispose(&lb__host_scratch);
 	if (error > 0 || error < LB_ERROR_MIN_)
 		error = LB_ERROR;
 	cJSON_AddNumberToObject(ans, "code", error);

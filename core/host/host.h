@@ -53,6 +53,9 @@ typedef struct lb_host {
 
 extern lb_host lb__the_host;
 extern const lb_host_api lb__host_api;
+/* location_list(..., NULL)'s list, read with strlist_count/get(NULL, ...); emptied after
+ * every call. */
+extern lb_strlist lb__host_scratch;
 
 /* Load @path, check the magic block, bind, init. On failure a refusal sentence goes to
  * @msg and the result is <0. */

@@ -178,16 +178,24 @@ host_buf_append(lb_buf *buf, const void *data, size_t len)
 	return lb_buf_put(buf, data, len);
 }
 
+/* The call's scratch list: location_list(..., NULL) fills it, strlist_count/get(NULL, ...)
+ * read it (abi_minor 1); emptied by the next such list and when the method returns. */
+lb_strlist lb__host_scratch = LB_STRLIST_INIT;
+
 static size_t
 host_strlist_count(const lb_strlist *list)
 {
-	return list ? list->count : 0;
+	if (!list)
+		list = &lb__host_scratch;
+	return list->count;
 }
 
 static const char *
 host_strlist_get(const lb_strlist *list, size_t i)
 {
-	return list && i < list->count ? list->items[i] : NULL;
+	if (!list)
+		list = &lb__host_scratch;
+	return i < list->count ? list->items[i] : NULL;
 }
 
 static int
@@ -306,6 +314,10 @@ host_location_list(lb_call *call, const char *prefix, const char *delimiter, lb_
 	cJSON_AddStringToObject(req, "prefix", prefix ? prefix : "");
 	if (delimiter)
 		cJSON_AddStringToObject(req, "delimiter", delimiter);
+	if (!out) {
+		lb_strlist_dispose(&lb__host_scratch);
+		out = &lb__host_scratch;
+	}
 	if ((error = host_request(call, req, -1, &ans)) < 0)
 		return error;
 	items = cJSON_GetObjectItemCaseSensitive(ans, "items");

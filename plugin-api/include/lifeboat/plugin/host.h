@@ -132,11 +132,15 @@ typedef struct lb_host_api {
 	int (*location_delete)(lb_call *call, const char *key);
 	/* Members above: abi_minor >= 0. Append only; never reorder, retype or remove. */
 
-	/** Read back a host-owned list (e.g. what location_list filled): the number of
-	 *  strings in @p list, 0 for NULL. */
+	/** Read back a host-owned list: the number of strings in @p list. A plugin that has no
+	 *  host-owned list of its own (a VolumeCopier) calls location_list(call, prefix,
+	 *  delimiter, NULL): since abi_minor 1 the keys then go to the call's scratch list,
+	 *  which @p list NULL names here. The scratch list is replaced by the next such
+	 *  location_list and released when the method returns. */
 	size_t (*strlist_count)(const lb_strlist *list);
-	/** String @p i of @p list, or NULL when @p i is out of range. Borrowed until the list
-	 *  changes (the next append) or is released by the host. */
+	/** String @p i of @p list (NULL: the call's scratch list), or NULL when @p i is out of
+	 *  range. Borrowed until the list changes (an append, the next location_list into the
+	 *  scratch list) or the method returns. */
 	const char *(*strlist_get)(const lb_strlist *list, size_t i);
 	/** Registration of a VolumeCopier (volume_copier.h); as register_object_store. */
 	int (*register_volume_copier)(lb_registrar *reg, const struct lb_volume_copier_methods *m);
