@@ -32,6 +32,8 @@ kb() { "$kubectl" --kubeconfig "$KB" --cache-dir "$work/kc-b" "$@"; }
 
 store=$work/store
 mkdir -p "$store"
+# Volume data is copied by default (fs-copy); its repository needs a password.
+echo "br-it-repo-password" > "$work/repo-pass"
 cat > "$work/lifeboat.yaml" <<EOT
 storageLocations:
   - name: default
@@ -50,6 +52,8 @@ queue:
   stateDir: $work/state
 restore:
   storageClassMappings: {lifeboat-csi: lifeboat-csi}
+repository:
+  passwordFile: $work/repo-pass
 EOT
 lb() { "$lifeboat" --config "$work/lifeboat.yaml" --kubeconfig "$KA" "$@"; }
 lbb() { "$lifeboat" --config "$work/lifeboat.yaml" --kubeconfig "$KB" "$@"; }
