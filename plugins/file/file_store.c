@@ -403,7 +403,8 @@ list_keys(lb_object_store *s, lb_call *call, const char *bucket, const char *pre
 		return error;
 	if ((error = walk(call, path, strlen(path) + 1, prefix ? prefix : "", out)) < 0)
 		return error;
-	qsort(out->v, out->n, sizeof(char *), cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(char *), cmp);
 	return 0;
 }
 
