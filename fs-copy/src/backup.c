@@ -122,11 +122,14 @@ fill_owner(bk *b, fc_node *n)
 	n->group = *b->last_group ? strdup(b->last_group) : NULL;
 }
 
+/* Through fd when there is one (files and directories are opened anyway: no second path
+ * lookup), else by path without following a symlink. */
 static int
-fill_xattrs(const char *path, fc_node *n)
+fill_xattrs(int fd, const char *path, fc_node *n)
 {
 	char list[4096], *k;
-	ssize_t len = llistxattr(path, list, sizeof(list));
+	ssize_t len = fd >= 0 ? flistxattr(fd, list, sizeof(list))
+	                      : llistxattr(path, list, sizeof(list));
 	size_t cnt = 0;
 
 	if (len <= 0)
@@ -139,7 +142,7 @@ fill_xattrs(const char *path, fc_node *n)
 		return lb_fscopy__err(LB_ENOMEM, "out of memory");
 	for (k = list; k < list + len; k += strlen(k) + 1) {
 		uint8_t v[65536];
-		ssize_t vl = lgetxattr(path, k, v, sizeof(v));
+		ssize_t vl = fd >= 0 ? fgetxattr(fd, k, v, sizeof(v)) : lgetxattr(path, k, v, sizeof(v));
 		if (vl < 0)
 			continue;
 		n->xattr_names[n->n_xattrs] = strdup(k);
@@ -377,7 +380,7 @@ chunk_range(bk *b, fc_node *n, int fd, const char *path, off_t off, off_t end)
 
 static int
 read_file(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
-          const struct stat *st)
+          const struct stat *st, int want_xattrs)
 {
 	int fd, rc = 0;
 	uint8_t id[32];
@@ -387,6 +390,8 @@ read_file(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
 		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return SOFT(b, lb_fscopy__errno(errno, "cannot open %s", path));
+	if (want_xattrs && (rc = fill_xattrs(fd, path, n)) < 0)
+		goto done;
 	if (st->st_size == 0)
 		goto done;
 	if (st->st_size <= FC_CHUNK_MIN) {
@@ -488,7 +493,7 @@ do_entry(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
 {
 	struct stat st;
 	const fc_node *pn;
-	int rc = 0;
+	int rc = 0, xparent;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return SOFT(b, lb_fscopy__errno(errno, "cannot stat %s", path));
@@ -499,10 +504,11 @@ do_entry(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
 	memcpy(n->name, name, n->name_len + 1);
 	fill_stat(b, n, &st);
 	pn = find_node(ptree, name);
-	if (pn && pn->type == n->type && pn->inode == n->inode && pn->ctime_ns == n->ctime_ns)
+	xparent = pn && pn->type == n->type && pn->inode == n->inode && pn->ctime_ns == n->ctime_ns;
+	if (xparent)
 		rc = copy_xattrs(n, pn);
-	else
-		rc = fill_xattrs(path, n);
+	else if (n->type != FC_NODE_FILE && n->type != FC_NODE_DIR)
+		rc = fill_xattrs(-1, path, n); /* files and directories: once opened */
 	if (rc < 0)
 		return rc;
 	switch (n->type) {
@@ -510,6 +516,10 @@ do_entry(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
 		int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			return SOFT(b, lb_fscopy__errno(errno, "cannot open directory %s", path));
+		if (!xparent && (rc = fill_xattrs(sub, path, n)) < 0) {
+			close(sub);
+			return rc;
+		}
 		rc = walk_dir(b, sub, path, pn && pn->type == FC_NODE_DIR && pn->has_subtree
 		                                    ? pn->subtree
 		                                    : NULL,
@@ -550,7 +560,7 @@ do_entry(bk *b, fc_node *n, int dirfd, const char *name, const char *path,
 				break;
 			}
 		}
-		rc = read_file(b, n, dirfd, name, path, &st);
+		rc = read_file(b, n, dirfd, name, path, &st, !xparent);
 		break;
 	default:
 		break;

@@ -15,6 +15,12 @@
 #define FC_INDEX_EVERY 8 /* packs per index file while running */
 /* a pack never exceeds target + one maximal blob before it is queued; slack for the header */
 #define FC_PACK_CAP (FC_PACK_TARGET + FC_CHUNK_MAX + (1u << 20))
+/* Blobs waiting for a worker: bounded in bytes; sleeping workers are woken only once a
+ * batch has gathered, so small files do not cost a futex wake-up and a context switch each. */
+#define FC_QUEUE_JOBS 512
+#define FC_QUEUE_BYTES (4u << 20)
+#define FC_WAKE_BYTES (256u << 10)
+#define FC_WAKE_JOBS 32
 #define FC_UPQ 1 /* full packs queued or being uploaded (each ~17-24 MiB resident) */
 
 typedef struct job {
@@ -35,7 +41,7 @@ struct fc_packer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_job, cv_space, cv_idle;
 	job *q;
-	size_t qcap, qhead, qlen;
+	size_t qcap, qhead, qlen, qbytes;
 	int busy; /* workers processing a job */
 	int stop;
 	pthread_t *th;
@@ -329,6 +335,7 @@ worker(void *arg)
 		j = p->q[p->qhead];
 		p->qhead = (p->qhead + 1) % p->qcap;
 		p->qlen--;
+		p->qbytes -= j.len;
 		p->busy++;
 		pthread_cond_signal(&p->cv_space);
 		pthread_mutex_unlock(&p->mu);
@@ -365,7 +372,7 @@ lb_fscopy__packer_new(lb_fscopy_repo *r, int threads)
 	pthread_cond_init(&p->cv_up, NULL);
 	pthread_cond_init(&p->cv_upspace, NULL);
 	p->nth = threads > 0 ? threads : 2;
-	p->qcap = (size_t) p->nth + 2;
+	p->qcap = FC_QUEUE_JOBS;
 	p->q = calloc(p->qcap, sizeof(job));
 	p->th = calloc((size_t) p->nth, sizeof(pthread_t));
 	p->claimed = lb_fscopy__index_new();
@@ -422,8 +429,10 @@ lb_fscopy__packer_add(fc_packer *p, int type, const uint8_t id[FC_ID_LEN], uint8
 	int rc;
 
 	pthread_mutex_lock(&p->mu);
-	while (p->qlen == p->qcap && !p->err)
+	while ((p->qlen == p->qcap || (p->qlen && p->qbytes + len > FC_QUEUE_BYTES)) && !p->err) {
+		pthread_cond_broadcast(&p->cv_job);
 		pthread_cond_wait(&p->cv_space, &p->mu);
+	}
 	if (p->err) {
 		rc = lb_fscopy__err(p->err, "%s", p->errmsg);
 		pthread_mutex_unlock(&p->mu);
@@ -437,8 +446,10 @@ lb_fscopy__packer_add(fc_packer *p, int type, const uint8_t id[FC_ID_LEN], uint8
 		j->data = data;
 		j->len = len;
 		p->qlen++;
+		p->qbytes += len;
 	}
-	pthread_cond_signal(&p->cv_job);
+	if (p->qbytes >= FC_WAKE_BYTES || p->qlen >= FC_WAKE_JOBS)
+		pthread_cond_signal(&p->cv_job);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
@@ -449,6 +460,7 @@ lb_fscopy__packer_finish(fc_packer *p)
 	int rc = 0, t;
 
 	pthread_mutex_lock(&p->mu);
+	pthread_cond_broadcast(&p->cv_job);
 	while (p->qlen || p->busy)
 		pthread_cond_wait(&p->cv_idle, &p->mu);
 	pthread_mutex_unlock(&p->mu);
