@@ -207,6 +207,9 @@ check "backup logs from the store" contains "$(lba backup logs "$NAME" 2>&1)" "B
 (cd "$work" && lba backup download "$NAME" >/dev/null 2>&1)
 check "backup download = the object the other client reads" cmp -s "$work/$NAME-data.tar.gz" "$work/store.tar.gz"
 if [ "$BACKEND" != gcs ]; then
+  # informational: the biggest objects and whether they went up as multipart (ETag "...-N")
+  a s3api list-objects-v2 --bucket "$BUCKET" --prefix "$PREFIX/" --query 'Contents[].[Size,ETag,Key]' --output text |
+    sort -n | tail -2 | sed 's/^/# info: size etag key: /'
   rout=$(RESTIC_PASSWORD_FILE=$work/repo-pw restic --no-cache -r "s3:$S3_ENDPOINT/$BUCKET/$PREFIX/restic/demo" \
          check --read-data 2>&1)
   echo "$rout" >"$work/restic.out"
