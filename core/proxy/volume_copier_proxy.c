@@ -48,7 +48,12 @@ vc_destroy(lb_volume_copier *self)
 }
 
 static const lb_volume_copier_methods vc_proxy = {
-    LB_VOLUME_COPIER_METHODS_HEADER, "proxy", vc_init, vc_backup, vc_restore, vc_maintain,
+    LB_VOLUME_COPIER_METHODS_HEADER,
+    "proxy",
+    vc_init,
+    vc_backup,
+    vc_restore,
+    vc_maintain,
     vc_destroy,
 };
 
