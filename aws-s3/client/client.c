@@ -17,7 +17,7 @@ lb_s3_client_new(lb_s3_options *opts, lb_s3_creds *creds, lb_s3_client **out, lb
 	char aws[300];
 	int error;
 	if (c == NULL)
-		return lb_s3_fail(op, LB_ENOMEM, "out of memory");
+		return lb_psup_fail(op, LB_ENOMEM, "out of memory");
 	if (!curl_ready) {
 		/* the plugin host calls init on one thread before any other call */
 		curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -33,13 +33,13 @@ lb_s3_client_new(lb_s3_options *opts, lb_s3_creds *creds, lb_s3_client **out, lb
 	if ((error = lb_s3_endpoint_split(ep, &c->scheme, &c->authority, &c->host)) < 0 ||
 	    (error = lb_s3_endpoint_split(pub, &c->pub_scheme, &c->pub_authority, &c->pub_host)) <
 	        0) {
-		lb_s3_fail(op, error, "endpoint %s is not a valid URL", ep);
+		lb_psup_fail(op, error, "endpoint %s is not a valid URL", ep);
 		goto fail;
 	}
 	snprintf(c->endpoint_display, sizeof(c->endpoint_display), "%s://%s", c->scheme,
 	         c->authority);
 	if ((c->curl = lb_s3_curl_new(c)) == NULL) {
-		error = lb_s3_fail(op, LB_ENOMEM, "cannot create a curl handle");
+		error = lb_psup_fail(op, LB_ENOMEM, "cannot create a curl handle");
 		goto fail;
 	}
 	*out = c;
@@ -97,10 +97,10 @@ lb_s3_head(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, i
 		int berr = lb_s3_exec(c, NULL, &b, op, what);
 		lb_s3_req_reset(&b);
 		if (berr == LB_ENOTFOUND || (berr < 0 && b.status == 404)) {
-			error = lb_s3_fail(op, LB_ENOTFOUND,
-			                   "bucket '%s' does not exist at %s; create it or fix "
-			                   "'bucket' in the storage location",
-			                   bucket, c->endpoint_display);
+			error = lb_psup_fail(op, LB_ENOTFOUND,
+			                     "bucket '%s' does not exist at %s; create it or fix "
+			                     "'bucket' in the storage location",
+			                     bucket, c->endpoint_display);
 		} else if (berr < 0) {
 			error = berr;
 		} else {
@@ -125,9 +125,9 @@ lb_s3_get(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, in
 	r.sink_fd = fd;
 	error = lb_s3_exec(c, NULL, &r, op, what);
 	if (error == 0 && r.object_size >= 0 && r.written != r.object_size)
-		error = lb_s3_fail(op, LB_ECORRUPT,
-		                   "%s: got %" PRId64 " bytes but the server announced %" PRId64,
-		                   what, r.written, r.object_size);
+		error = lb_psup_fail(op, LB_ECORRUPT,
+		                     "%s: got %" PRId64 " bytes but the server announced %" PRId64,
+		                     what, r.written, r.object_size);
 	if (error == 0 && op && op->progress)
 		op->progress(op->ud, r.written, r.written);
 	lb_s3_req_reset(&r);
@@ -160,13 +160,13 @@ emit(lb_s3_span s,
 	char *t = lb_s3_xml_unescape(s), *d = NULL;
 	int error;
 	if (t == NULL)
-		return lb_s3_fail(op, LB_ENOMEM, "out of memory");
+		return lb_psup_fail(op, LB_ENOMEM, "out of memory");
 	if (url_encoded) {
 		d = lb_s3_uri_decode(t);
 		free(t);
 		if (d == NULL)
-			return lb_s3_fail(op, LB_EPROTO,
-			                  "ListObjectsV2: bad URL encoding in a key");
+			return lb_psup_fail(op, LB_EPROTO,
+			                    "ListObjectsV2: bad URL encoding in a key");
 		t = d;
 	}
 	error = cb(ud, t, is_prefix);
@@ -225,18 +225,18 @@ lb_s3_list(lb_s3_client *c,
 		free(token);
 		token = more ? lb_s3_xml_text(doc, r.resp_len, "NextContinuationToken") : NULL;
 		if (error == 0 && strstr(doc, "ListBucketResult") == NULL)
-			error =
-			    lb_s3_fail(op, LB_EPROTO, "%s: %s answered without a ListBucketResult",
-			               what, c->endpoint_display);
+			error = lb_psup_fail(op, LB_EPROTO,
+			                     "%s: %s answered without a ListBucketResult", what,
+			                     c->endpoint_display);
 		lb_s3_req_reset(&r);
 		pages++;
 		if (error < 0 || !more)
 			break;
 		if (token == NULL || *token == '\0') {
-			error =
-			    lb_s3_fail(op, LB_EPROTO,
-			               "%s: page %d is truncated but has no NextContinuationToken",
-			               what, pages);
+			error = lb_psup_fail(
+			    op, LB_EPROTO,
+			    "%s: page %d is truncated but has no NextContinuationToken", what,
+			    pages);
 			break;
 		}
 	}
@@ -257,14 +257,14 @@ lb_s3_presign(lb_s3_client *c,
 	int64_t exp = (ttl_ms + 999) / 1000;
 	int error = 0;
 	if (exp < 1 || exp > 604800)
-		return lb_s3_fail(op, LB_EINVAL,
-		                  "signed URL lifetime %" PRId64 " ms is outside 1 s .. 7 days",
-		                  ttl_ms);
+		return lb_psup_fail(op, LB_EINVAL,
+		                    "signed URL lifetime %" PRId64 " ms is outside 1 s .. 7 days",
+		                    ttl_ms);
 	if (now == 0)
 		now = (int64_t) time(NULL);
-	lb_s3_amz_date(now, date);
+	lb_psup_iso8601_basic(now, date);
 	if ((error = lb_s3_url(c, 1, bucket, key, &url, &host, &canon)) < 0)
-		return lb_s3_fail(op, error, "out of memory");
+		return lb_psup_fail(op, error, "out of memory");
 	lb_s3_kvp hd[1] = {{"host", host}};
 	lb_s3_sign_input in = {"GET",
 	                       canon,
@@ -279,12 +279,12 @@ lb_s3_presign(lb_s3_client *c,
 	                       c->creds.access_key,
 	                       c->creds.secret_key};
 	if ((q = lb_s3_presign_query(&in, exp, c->creds.session_token)) == NULL) {
-		error = lb_s3_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	size_t n = strlen(url) + strlen(q) + 2;
 	if ((*url_out = malloc(n)) == NULL) {
-		error = lb_s3_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	snprintf(*url_out, n, "%s?%s", url, q);

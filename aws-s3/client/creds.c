@@ -44,8 +44,8 @@ lb_s3_creds_from_file(const char *path, const char *profile, lb_s3_creds *out, l
 	if (profile == NULL || *profile == '\0')
 		profile = "default";
 	if (f == NULL)
-		return lb_s3_fail(op, LB_EAUTH, "cannot read credentials file %s: %s", path,
-		                  strerror(errno));
+		return lb_psup_fail(op, LB_EAUTH, "cannot read credentials file %s: %s", path,
+		                    strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		char *s = trim(line);
@@ -54,10 +54,10 @@ lb_s3_creds_from_file(const char *path, const char *profile, lb_s3_creds *out, l
 		if (*s == '[') {
 			char *e = strchr(s, ']');
 			if (e == NULL) {
-				error = lb_s3_fail(op, LB_EINVAL,
-				                   "credentials file %s line %d: section header "
-				                   "without ']'",
-				                   path, lineno);
+				error = lb_psup_fail(op, LB_EINVAL,
+				                     "credentials file %s line %d: section header "
+				                     "without ']'",
+				                     path, lineno);
 				goto done;
 			}
 			*e = '\0';
@@ -72,9 +72,9 @@ lb_s3_creds_from_file(const char *path, const char *profile, lb_s3_creds *out, l
 			continue;
 		char *eq = strchr(s, '=');
 		if (eq == NULL) {
-			error = lb_s3_fail(op, LB_EINVAL,
-			                   "credentials file %s line %d: expected key = value",
-			                   path, lineno);
+			error = lb_psup_fail(op, LB_EINVAL,
+			                     "credentials file %s line %d: expected key = value",
+			                     path, lineno);
 			goto done;
 		}
 		*eq = '\0';
@@ -89,23 +89,24 @@ lb_s3_creds_from_file(const char *path, const char *profile, lb_s3_creds *out, l
 		if (dst) {
 			free(*dst);
 			if ((*dst = strdup(v)) == NULL) {
-				error = lb_s3_fail(op, LB_ENOMEM, "out of memory");
+				error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 				goto done;
 			}
 		}
 	}
 	if (!found) {
-		error = lb_s3_fail(op, LB_EAUTH,
-		                   "credentials file %s has no profile [%s]; set profile to one of "
-		                   "its sections",
-		                   path, profile);
+		error =
+		    lb_psup_fail(op, LB_EAUTH,
+		                 "credentials file %s has no profile [%s]; set profile to one of "
+		                 "its sections",
+		                 path, profile);
 		goto done;
 	}
 	if (c.access_key == NULL || c.secret_key == NULL || !*c.access_key || !*c.secret_key) {
-		error = lb_s3_fail(op, LB_EAUTH,
-		                   "credentials file %s, profile [%s]: aws_access_key_id and "
-		                   "aws_secret_access_key are both required",
-		                   path, profile);
+		error = lb_psup_fail(op, LB_EAUTH,
+		                     "credentials file %s, profile [%s]: aws_access_key_id and "
+		                     "aws_secret_access_key are both required",
+		                     path, profile);
 		goto done;
 	}
 	snprintf(c.source, sizeof(c.source), "credentialsFile %s, profile %s", path, profile);
@@ -130,7 +131,7 @@ lb_s3_creds_load(const lb_s3_options *o, lb_s3_creds *out, lb_s3_op *op)
 		lb_s3_creds c = {0};
 		const char *tok = getenv("AWS_SESSION_TOKEN");
 		if (sk == NULL || *sk == '\0')
-			return lb_s3_fail(
+			return lb_psup_fail(
 			    op, LB_EAUTH,
 			    "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
 		c.access_key = strdup(ak);
@@ -139,7 +140,7 @@ lb_s3_creds_load(const lb_s3_options *o, lb_s3_creds *out, lb_s3_op *op)
 		if (c.access_key == NULL || c.secret_key == NULL ||
 		    (tok && *tok && !c.session_token)) {
 			lb_s3_creds_free(&c);
-			return lb_s3_fail(op, LB_ENOMEM, "out of memory");
+			return lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		}
 		snprintf(c.source, sizeof(c.source), "environment AWS_ACCESS_KEY_ID");
 		*out = c;
@@ -155,7 +156,7 @@ lb_s3_creds_load(const lb_s3_options *o, lb_s3_creds *out, lb_s3_op *op)
 	else
 		path[0] = '\0';
 	if (path[0] == '\0' || access(path, R_OK) != 0)
-		return lb_s3_fail(
+		return lb_psup_fail(
 		    op, LB_EAUTH,
 		    "no S3 credentials: set credentialsFile (an AWS credentials file), "
 		    "or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or create %s",

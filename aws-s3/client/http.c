@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -61,23 +60,14 @@ on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
 static void
 setup_common(const lb_s3_client *c, CURL *h)
 {
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	lb_psup_curl_setup(h, c->o.connect_timeout_ms, c->o.stall_timeout_ms, c->o.ca_pem,
+	                   c->o.insecure_tls);
+	/* S3 keys may hold "." and ".." segments: the path goes out as signed */
 	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long) c->o.connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) (c->o.stall_timeout_ms / 1000));
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
-	if (c->o.ca_pem) {
-		struct curl_blob blob = {c->o.ca_pem, strlen(c->o.ca_pem), CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-	}
-	if (c->o.insecure_tls) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
 }
 
 int
@@ -92,8 +82,8 @@ lb_s3_url(const lb_s3_client *c,
 	const char *scheme = public_url ? c->pub_scheme : c->scheme;
 	const char *auth = public_url ? c->pub_authority : c->authority;
 	const char *host = public_url ? c->pub_host : c->host;
-	char *ebucket = lb_s3_uri_encode(bucket, 0);
-	char *ekey = key ? lb_s3_uri_encode(key, 1) : strdup("");
+	char *ebucket = lb_psup_pct_encode(bucket, 0);
+	char *ekey = key ? lb_psup_pct_encode(key, 1) : strdup("");
 	char *url = NULL, *hh = NULL, *canon = NULL;
 	int path_style = c->o.path_style || !lb_s3_bucket_dns_ok(bucket) || lb_s3_host_is_ip(host);
 	size_t n;
@@ -128,27 +118,6 @@ done:
 	return error;
 }
 
-static int
-resp_append(lb_s3_req *r, const char *p, size_t n)
-{
-	if (r->resp_len + n + 1 > r->resp_cap) {
-		size_t cap = r->resp_cap ? r->resp_cap * 2 : 4096;
-		while (cap < r->resp_len + n + 1)
-			cap *= 2;
-		if (cap > RESP_CAP)
-			return -1;
-		char *q = realloc(r->resp, cap);
-		if (q == NULL)
-			return -1;
-		r->resp = q;
-		r->resp_cap = cap;
-	}
-	memcpy(r->resp + r->resp_len, p, n);
-	r->resp_len += n;
-	r->resp[r->resp_len] = '\0';
-	return 0;
-}
-
 static size_t
 on_write(char *p, size_t sz, size_t nm, void *ud)
 {
@@ -161,21 +130,13 @@ on_write(char *p, size_t sz, size_t nm, void *ud)
 			r->range_ignored = 1; /* would duplicate bytes already written */
 			return 0;
 		}
-		for (size_t off = 0; off < n;) {
-			ssize_t w = write(r->sink_fd, p + off, n - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				r->sink_errno = w < 0 ? errno : EIO;
-				return 0;
-			}
-			off += (size_t) w;
-		}
+		if ((r->sink_errno = lb_psup_write_all(r->sink_fd, p, n)) != 0)
+			return 0;
 		r->written += (int64_t) n;
 		r->attempt_wrote = 1;
 		return n;
 	}
-	return resp_append(r, p, n) < 0 ? 0 : n;
+	return lb_psup_buf_append(&r->resp, &r->resp_len, &r->resp_cap, RESP_CAP, p, n) < 0 ? 0 : n;
 }
 
 static size_t
@@ -258,12 +219,12 @@ on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un
 		r->canceled = 1;
 		return 1;
 	}
-	if (op && op->cancelled && op->cancelled(op->ud)) {
+	if (lb_psup_cancelled(op)) {
 		r->canceled = 1;
 		return 1;
 	}
 	if (op && op->progress && r->sink_fd >= 0) {
-		int64_t now = lb_s3_now_ms();
+		int64_t now = lb_psup_mono_ms();
 		if (now - r->progress_at_ms >= 250) {
 			r->progress_at_ms = now;
 			if (op->progress(op->ud, r->written, r->object_size) < 0) {
@@ -313,7 +274,7 @@ exec_once(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op)
 	else
 		snprintf(hash, sizeof(hash), "%s", LB_S3_EMPTY_SHA256);
 	clock_gettime(CLOCK_REALTIME, &now);
-	lb_s3_amz_date(now.tv_sec, date);
+	lb_psup_iso8601_basic(now.tv_sec, date);
 
 	hd[nh++] = (lb_s3_kvp){"host", host};
 	hd[nh++] = (lb_s3_kvp){"x-amz-content-sha256", hash};
@@ -433,21 +394,12 @@ done:
 	return error;
 }
 
+/* Stop waiting to retry: another thread gave up (abort_flag) or the call was canceled. */
 static int
-sleep_cancellable(lb_s3_req *r, lb_s3_op *op, int64_t ms)
+retry_wait_stop(void *ud)
 {
-	int64_t end = lb_s3_now_ms() + ms;
-	for (;;) {
-		if (r->abort_flag && *r->abort_flag)
-			return 1;
-		if (op && op->cancelled && op->cancelled(op->ud))
-			return 1;
-		int64_t left = end - lb_s3_now_ms();
-		if (left <= 0)
-			return 0;
-		struct timespec ts = {0, (left > 50 ? 50 : left) * 1000000L};
-		nanosleep(&ts, NULL);
-	}
+	lb_s3_req *r = ud;
+	return (r->abort_flag && *r->abort_flag) || lb_psup_cancelled(r->op_);
 }
 
 static int
@@ -457,12 +409,12 @@ final_error(lb_s3_client *c, lb_s3_req *r, lb_s3_op *op, const char *what)
 	const char *ep = c->endpoint_display;
 	int code;
 	if (r->canceled)
-		return lb_s3_fail(op, LB_ECANCELED, "%s: canceled", what);
+		return lb_psup_fail(op, LB_ECANCELED, "%s: canceled", what);
 	if (r->sink_errno)
-		return lb_s3_fail(op, LB_EIO, "%s: writing the object to the output failed: %s",
-		                  what, strerror(r->sink_errno));
+		return lb_psup_fail(op, LB_EIO, "%s: writing the object to the output failed: %s",
+		                    what, strerror(r->sink_errno));
 	if (r->range_ignored)
-		return lb_s3_fail(
+		return lb_psup_fail(
 		    op, LB_EIO,
 		    "%s: the connection broke after %" PRId64
 		    " bytes and %s ignored the Range request to resume; retry the call",
@@ -471,19 +423,19 @@ final_error(lb_s3_client *c, lb_s3_req *r, lb_s3_op *op, const char *what)
 		const char *why = r->curl_err[0] ? r->curl_err : curl_easy_strerror(r->curl_code);
 		if (r->curl_code == CURLE_PEER_FAILED_VERIFICATION ||
 		    r->curl_code == CURLE_SSL_CACERT_BADFILE)
-			return lb_s3_fail(
+			return lb_psup_fail(
 			    op, LB_EAUTH,
 			    "%s: the TLS certificate of %s is not trusted: %s; set caCert "
 			    "to the CA that signed it (or insecureSkipTLSVerify for tests)",
 			    what, ep, why);
 		if (r->curl_code == CURLE_PARTIAL_FILE && r->sink_fd >= 0)
-			return lb_s3_fail(
+			return lb_psup_fail(
 			    op, LB_ECORRUPT,
 			    "%s: received %" PRId64 " of %" PRId64
 			    " bytes from %s after %d attempts; the object was not read "
 			    "completely",
 			    what, r->written, r->object_size, ep, r->attempts);
-		return lb_s3_fail(
+		return lb_psup_fail(
 		    op, LB_EIO,
 		    "%s: could not talk to %s after %d attempt%s: %s; check s3Url and "
 		    "that the server is up",
@@ -493,32 +445,33 @@ final_error(lb_s3_client *c, lb_s3_req *r, lb_s3_op *op, const char *what)
 	const char *s3c = r->s3_code[0] ? r->s3_code : NULL;
 	lb_s3_key_hint(c->creds.access_key, hint);
 	if (code == LB_EAUTH || (r->status == 403 && s3c == NULL && r->head))
-		return lb_s3_fail(op, LB_EAUTH,
-		                  "access key '%s' was refused by %s: %s%s%s; check "
-		                  "credentialsFile/profile (credentials from %s)",
-		                  hint, ep, s3c ? s3c : "403 Forbidden", r->s3_msg[0] ? ": " : "",
-		                  r->s3_msg, c->creds.source);
+		return lb_psup_fail(op, LB_EAUTH,
+		                    "access key '%s' was refused by %s: %s%s%s; check "
+		                    "credentialsFile/profile (credentials from %s)",
+		                    hint, ep, s3c ? s3c : "403 Forbidden", r->s3_msg[0] ? ": " : "",
+		                    r->s3_msg, c->creds.source);
 	if (s3c && strcmp(s3c, "NoSuchBucket") == 0)
-		return lb_s3_fail(op, LB_ENOTFOUND,
-		                  "bucket '%s' does not exist at %s; create it or fix 'bucket' in "
-		                  "the storage location",
-		                  r->bucket, ep);
+		return lb_psup_fail(
+		    op, LB_ENOTFOUND,
+		    "bucket '%s' does not exist at %s; create it or fix 'bucket' in "
+		    "the storage location",
+		    r->bucket, ep);
 	if (s3c && strcmp(s3c, "NoSuchKey") == 0)
-		return lb_s3_fail(op, LB_ENOTFOUND, "%s: no such key", what);
+		return lb_psup_fail(op, LB_ENOTFOUND, "%s: no such key", what);
 	if (s3c && strcmp(s3c, "AccessDenied") == 0)
-		return lb_s3_fail(op, LB_EPERM,
-		                  "%s: access key '%s' is not allowed to do this at %s "
-		                  "(AccessDenied%s%s); check the bucket policy and the user's "
-		                  "permissions",
-		                  what, hint, ep, r->s3_msg[0] ? ": " : "", r->s3_msg);
+		return lb_psup_fail(op, LB_EPERM,
+		                    "%s: access key '%s' is not allowed to do this at %s "
+		                    "(AccessDenied%s%s); check the bucket policy and the user's "
+		                    "permissions",
+		                    what, hint, ep, r->s3_msg[0] ? ": " : "", r->s3_msg);
 	if (code == LB_EAGAIN)
-		return lb_s3_fail(op, LB_EAGAIN,
-		                  "%s: %s answered %ld %s after %d attempts%s%s; the server is "
-		                  "overloaded or failing, try again later",
-		                  what, ep, r->status, s3c ? s3c : "", r->attempts,
-		                  r->s3_msg[0] ? ": " : "", r->s3_msg);
-	return lb_s3_fail(op, code, "%s: %s answered %ld %s%s%s", what, ep, r->status,
-	                  s3c ? s3c : "", r->s3_msg[0] ? ": " : "", r->s3_msg);
+		return lb_psup_fail(op, LB_EAGAIN,
+		                    "%s: %s answered %ld %s after %d attempts%s%s; the server is "
+		                    "overloaded or failing, try again later",
+		                    what, ep, r->status, s3c ? s3c : "", r->attempts,
+		                    r->s3_msg[0] ? ": " : "", r->s3_msg);
+	return lb_psup_fail(op, code, "%s: %s answered %ld %s%s%s", what, ep, r->status,
+	                    s3c ? s3c : "", r->s3_msg[0] ? ": " : "", r->s3_msg);
 }
 
 int
@@ -530,7 +483,7 @@ lb_s3_exec(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op, const char *wha
 	for (int attempt = 0;; attempt++) {
 		r->attempts = attempt + 1;
 		if ((error = exec_once(c, h, r, op)) < 0)
-			return lb_s3_fail(op, error, "%s: out of memory", what);
+			return lb_psup_fail(op, error, "%s: out of memory", what);
 		if (r->canceled || r->sink_errno || r->range_ignored)
 			return final_error(c, r, op, what);
 		lb_s3_retry_class cls = lb_s3_retry_classify(r->curl_code, r->status, r->s3_code);
@@ -541,21 +494,18 @@ lb_s3_exec(lb_s3_client *c, CURL *h, lb_s3_req *r, lb_s3_op *op, const char *wha
 			cls = LB_S3_FAIL;
 		if (cls != LB_S3_RETRY || attempt >= max_retries)
 			return final_error(c, r, op, what);
-		uint32_t rnd = 0;
-		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-			rnd = (uint32_t) lb_s3_now_ms();
-		int64_t wait =
-		    lb_s3_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
+		int64_t wait = lb_psup_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms,
+		                                  lb_psup_jitter());
 		char why[300];
 		if (r->curl_code)
 			snprintf(why, sizeof(why), "%s", curl_easy_strerror(r->curl_code));
 		else
 			snprintf(why, sizeof(why), "HTTP %ld%s%s", r->status,
 			         r->s3_code[0] ? " " : "", r->s3_code);
-		lb_s3_logf(op, LB_LOG_WARN,
-		           "%s: attempt %d failed (%s), retrying in %" PRId64 " ms", what,
-		           attempt + 1, why, wait);
-		if (sleep_cancellable(r, op, wait)) {
+		lb_psup_logf(op, LB_LOG_WARN,
+		             "%s: attempt %d failed (%s), retrying in %" PRId64 " ms", what,
+		             attempt + 1, why, wait);
+		if (lb_psup_sleep(wait, retry_wait_stop, r)) {
 			r->canceled = 1;
 			return final_error(c, r, op, what);
 		}

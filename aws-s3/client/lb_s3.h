@@ -17,20 +17,14 @@
 #include <stdint.h>
 #include <lifeboat/plugin/errors.h>
 #include <lifeboat/plugin/host.h>
+#include "lb_psup.h"
 
 #define LB_S3_MIN_PART_SIZE (5 * 1024 * 1024LL)
 #define LB_S3_MAX_PART_SIZE (5 * 1024 * 1024 * 1024LL)
 #define LB_S3_MAX_PARTS 10000
 
-/** Per-call hooks and the failure message. Zero it, fill what you have. */
-typedef struct lb_s3_op {
-	int (*cancelled)(void *ud);                             /**< nonzero: stop */
-	int (*progress)(void *ud, int64_t done, int64_t total); /**< <0: stop (canceled) */
-	void (*log)(void *ud, int level, const char *msg);      /**< LB_LOG_* levels */
-	void *ud;
-	int code;       /**< last error code (also returned) */
-	char msg[1024]; /**< one sentence: what failed, on what, why, what to do */
-} lb_s3_op;
+/** Per-call hooks and the failure message (plugins/support): zero it, fill what you have. */
+typedef lb_psup_op lb_s3_op;
 
 /** Which plugin is parsing its config: the defaults and checks differ. */
 typedef enum lb_s3_flavor {
@@ -66,9 +60,6 @@ typedef struct lb_s3_creds {
 } lb_s3_creds;
 
 typedef struct lb_s3_client lb_s3_client;
-
-/** Set op->msg and op->code; returns @p code (op.c). */
-int lb_s3_fail(lb_s3_op *op, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* options.c: Velero-named config keys -> options. Unknown keys and bad values: LB_EINVAL
  * naming the key. Ignored keys are reported through op->log. */

@@ -86,33 +86,12 @@ lb_s3_parse_bool(const char *s, int *out)
 }
 
 static int
-parse_int(const char *s, long lo, long hi, int *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return LB_EINVAL;
-	*out = (int) v;
-	return 0;
-}
-
-static int
-in_list(const char *k, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(k, *list) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 set_str(char **dst, const char *v, lb_s3_op *op, const char *key)
 {
 	free(*dst);
 	*dst = (v && *v) ? strdup(v) : NULL;
 	if (v && *v && *dst == NULL)
-		return lb_s3_fail(op, LB_ENOMEM, "config %s: out of memory", key);
+		return lb_psup_fail(op, LB_ENOMEM, "config %s: out of memory", key);
 	return 0;
 }
 
@@ -122,12 +101,12 @@ check_url(const char *key, const char *v, lb_s3_op *op)
 	char *s, *a, *h;
 	int error = lb_s3_endpoint_split(v, &s, &a, &h);
 	if (error == LB_ENOMEM)
-		return lb_s3_fail(op, error, "config %s: out of memory", key);
+		return lb_psup_fail(op, error, "config %s: out of memory", key);
 	if (error < 0)
-		return lb_s3_fail(op, LB_EINVAL,
-		                  "config %s '%s' is not an endpoint URL; write it as "
-		                  "http://host:port or https://host (scheme required)",
-		                  key, v);
+		return lb_psup_fail(op, LB_EINVAL,
+		                    "config %s '%s' is not an endpoint URL; write it as "
+		                    "http://host:port or https://host (scheme required)",
+		                    key, v);
 	free(s), free(a), free(h);
 	return 0;
 }
@@ -179,20 +158,20 @@ lb_s3_options_parse(
 		const char *k = items[i].key, *v = items[i].value ? items[i].value : "";
 		if (k == NULL)
 			continue;
-		if (in_list(k, ignored_keys)) {
-			lb_s3_logf(op, LB_LOG_INFO, "config %s is accepted and ignored by %s", k,
-			           plugin);
+		if (lb_psup_in_list(k, ignored_keys)) {
+			lb_psup_logf(op, LB_LOG_INFO, "config %s is accepted and ignored by %s", k,
+			             plugin);
 			continue;
 		}
-		if (!in_list(k, known_keys)) {
-			error =
-			    lb_s3_fail(op, LB_EINVAL,
-			               "unknown config key '%s' for the %s object store; known "
-			               "keys: region, s3Url, publicUrl, s3ForcePathStyle, profile, "
-			               "credentialsFile, caCert, insecureSkipTLSVerify, "
-			               "serverSideEncryption, kmsKeyId, checksumAlgorithm, "
-			               "partSize, parallelParts, maxRetries",
-			               k, plugin);
+		if (!lb_psup_in_list(k, known_keys)) {
+			error = lb_psup_fail(
+			    op, LB_EINVAL,
+			    "unknown config key '%s' for the %s object store; known "
+			    "keys: region, s3Url, publicUrl, s3ForcePathStyle, profile, "
+			    "credentialsFile, caCert, insecureSkipTLSVerify, "
+			    "serverSideEncryption, kmsKeyId, checksumAlgorithm, "
+			    "partSize, parallelParts, maxRetries",
+			    k, plugin);
 			goto done;
 		}
 		if (strcmp(k, "bucket") == 0 || strcmp(k, "prefix") == 0) {
@@ -207,7 +186,7 @@ lb_s3_options_parse(
 		           strcmp(k, "insecureSkipTLSVerify") == 0) {
 			int b;
 			if (lb_s3_parse_bool(v, &b) < 0) {
-				error = lb_s3_fail(
+				error = lb_psup_fail(
 				    op, LB_EINVAL,
 				    "config %s '%s' is not a boolean; use true or false", k, v);
 				goto done;
@@ -223,22 +202,17 @@ lb_s3_options_parse(
 		} else if (strcmp(k, "credentialsFile") == 0) {
 			error = set_str(&o.credentials_file, v, op, k);
 		} else if (strcmp(k, "caCert") == 0) {
-			if (*v && strstr(v, "-----BEGIN CERTIFICATE-----") == NULL) {
-				error = lb_s3_fail(
-				    op, LB_EINVAL,
-				    "config caCert does not hold a PEM certificate "
-				    "(-----BEGIN CERTIFICATE-----); pass the CA bundle's "
-				    "content, not its path");
+			if ((error = lb_psup_check_ca_pem(op, v)) < 0)
 				goto done;
-			}
 			error = set_str(&o.ca_pem, v, op, k);
 		} else if (strcmp(k, "serverSideEncryption") == 0) {
 			if (*v && strcmp(v, "AES256") != 0 && strcmp(v, "aws:kms") != 0 &&
 			    strcmp(v, "aws:kms:dsse") != 0) {
-				error = lb_s3_fail(op, LB_EINVAL,
-				                   "config serverSideEncryption '%s' is not one of "
-				                   "AES256, aws:kms, aws:kms:dsse",
-				                   v);
+				error =
+				    lb_psup_fail(op, LB_EINVAL,
+				                 "config serverSideEncryption '%s' is not one of "
+				                 "AES256, aws:kms, aws:kms:dsse",
+				                 v);
 				goto done;
 			}
 			error = set_str(&o.sse, v, op, k);
@@ -247,43 +221,44 @@ lb_s3_options_parse(
 		} else if (strcmp(k, "checksumAlgorithm") == 0) {
 			if (*v && strcmp(v, "CRC32") != 0 && strcmp(v, "CRC32C") != 0 &&
 			    strcmp(v, "SHA1") != 0 && strcmp(v, "SHA256") != 0) {
-				error = lb_s3_fail(op, LB_EINVAL,
-				                   "config checksumAlgorithm '%s' is not one of "
-				                   "\"\", CRC32, CRC32C, SHA1, SHA256",
-				                   v);
+				error = lb_psup_fail(op, LB_EINVAL,
+				                     "config checksumAlgorithm '%s' is not one of "
+				                     "\"\", CRC32, CRC32C, SHA1, SHA256",
+				                     v);
 				goto done;
 			}
-			lb_s3_logf(op, LB_LOG_INFO,
-			           "config checksumAlgorithm=%s: every request body is verified by "
-			           "the server against its signed SHA-256 (x-amz-content-sha256) "
-			           "instead",
-			           *v ? v : "\"\"");
+			lb_psup_logf(
+			    op, LB_LOG_INFO,
+			    "config checksumAlgorithm=%s: every request body is verified by "
+			    "the server against its signed SHA-256 (x-amz-content-sha256) "
+			    "instead",
+			    *v ? v : "\"\"");
 		} else if (strcmp(k, "partSize") == 0) {
 			if (lb_s3_parse_size(v, &o.part_size) < 0 ||
 			    o.part_size < LB_S3_MIN_PART_SIZE || o.part_size > (1LL << 30)) {
 				error =
-				    lb_s3_fail(op, LB_EINVAL,
-				               "config partSize '%s' must be a size between 5MiB "
-				               "and 1GiB (e.g. 16MiB)",
-				               v);
+				    lb_psup_fail(op, LB_EINVAL,
+				                 "config partSize '%s' must be a size between 5MiB "
+				                 "and 1GiB (e.g. 16MiB)",
+				                 v);
 				goto done;
 			}
 		} else if (strcmp(k, "parallelParts") == 0) {
-			if (parse_int(v, 1, 64, &o.parallel_parts) < 0) {
-				error =
-				    lb_s3_fail(op, LB_EINVAL,
-				               "config parallelParts '%s' must be a number from 1 "
-				               "to 64",
-				               v);
+			if (lb_psup_parse_int(v, 1, 64, &o.parallel_parts) < 0) {
+				error = lb_psup_fail(
+				    op, LB_EINVAL,
+				    "config parallelParts '%s' must be a number from 1 "
+				    "to 64",
+				    v);
 				goto done;
 			}
 		} else if (strcmp(k, "maxRetries") == 0) {
-			if (parse_int(v, 0, 100, &o.max_retries) < 0) {
-				error =
-				    lb_s3_fail(op, LB_EINVAL,
-				               "config maxRetries '%s' must be a number from 0 to "
-				               "100",
-				               v);
+			if (lb_psup_parse_int(v, 0, 100, &o.max_retries) < 0) {
+				error = lb_psup_fail(
+				    op, LB_EINVAL,
+				    "config maxRetries '%s' must be a number from 0 to "
+				    "100",
+				    v);
 				goto done;
 			}
 		}
@@ -292,34 +267,35 @@ lb_s3_options_parse(
 	}
 
 	if (o.kms_key_id && (o.sse == NULL || strncmp(o.sse, "aws:kms", 7) != 0)) {
-		error =
-		    lb_s3_fail(op, LB_EINVAL, "config kmsKeyId needs serverSideEncryption aws:kms");
+		error = lb_psup_fail(op, LB_EINVAL,
+		                     "config kmsKeyId needs serverSideEncryption aws:kms");
 		goto done;
 	}
 	if (flavor == LB_S3_FLAVOR_MINIO) {
 		if (o.endpoint == NULL) {
-			error = lb_s3_fail(op, LB_EINVAL,
-			                   "config s3Url is required for minio (e.g. "
-			                   "http://minio.example:9000)");
+			error = lb_psup_fail(op, LB_EINVAL,
+			                     "config s3Url is required for minio (e.g. "
+			                     "http://minio.example:9000)");
 			goto done;
 		}
 		if (path_style_set && !o.path_style)
-			lb_s3_logf(op, LB_LOG_INFO,
-			           "config s3ForcePathStyle=false: using virtual-hosted buckets on "
-			           "MinIO (needs MINIO_DOMAIN on the server)");
+			lb_psup_logf(
+			    op, LB_LOG_INFO,
+			    "config s3ForcePathStyle=false: using virtual-hosted buckets on "
+			    "MinIO (needs MINIO_DOMAIN on the server)");
 		if (o.region == NULL && (o.region = strdup("us-east-1")) == NULL) {
-			error = lb_s3_fail(op, LB_ENOMEM, "config: out of memory");
+			error = lb_psup_fail(op, LB_ENOMEM, "config: out of memory");
 			goto done;
 		}
 	} else if (o.region == NULL) {
 		if (o.endpoint == NULL) {
-			error = lb_s3_fail(op, LB_EINVAL,
-			                   "config region is required for AWS S3 (e.g. region: "
-			                   "eu-west-1), or set s3Url for another S3 server");
+			error = lb_psup_fail(op, LB_EINVAL,
+			                     "config region is required for AWS S3 (e.g. region: "
+			                     "eu-west-1), or set s3Url for another S3 server");
 			goto done;
 		}
 		if ((o.region = strdup("us-east-1")) == NULL) {
-			error = lb_s3_fail(op, LB_ENOMEM, "config: out of memory");
+			error = lb_psup_fail(op, LB_ENOMEM, "config: out of memory");
 			goto done;
 		}
 	}

@@ -1,20 +1,11 @@
 /*
- * Which failures are worth another try, how long to wait, and which lb code a final failure
- * becomes. Retry: connection errors, 5xx, 429 and S3's throttling codes. Never: 4xx auth and
- * request errors, which would only fail again.
+ * Which failures are worth another try and which lb code a final failure becomes (the
+ * backoff is plugins/support's lb_psup_backoff_ms). Retry: connection errors, 5xx, 429 and S3's
+ * throttling codes. Never: 4xx auth and request errors, which would only fail again.
  */
 #include <string.h>
 #include <curl/curl.h>
 #include "s3_internal.h"
-
-static int
-is_one_of(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
-}
 
 static const char *const throttle_codes[] = {"SlowDown",
                                              "Throttling",
@@ -30,45 +21,19 @@ lb_s3_retry_class
 lb_s3_retry_classify(int curl_code, long status, const char *s3_code)
 {
 	if (curl_code != CURLE_OK) {
-		switch (curl_code) {
-		case CURLE_COULDNT_CONNECT:
-		case CURLE_COULDNT_RESOLVE_HOST:
-		case CURLE_COULDNT_RESOLVE_PROXY:
-		case CURLE_RECV_ERROR:
-		case CURLE_SEND_ERROR:
-		case CURLE_GOT_NOTHING:
-		case CURLE_PARTIAL_FILE:
-		case CURLE_OPERATION_TIMEDOUT:
-		case CURLE_HTTP2:
-		case CURLE_HTTP2_STREAM:
-		case CURLE_SSL_CONNECT_ERROR:
-		case CURLE_WEIRD_SERVER_REPLY:
+		/* our own abort, TLS trust, bad URL: no use; a proxy that does not resolve
+		 * may be a DNS hiccup */
+		if (curl_code == CURLE_COULDNT_RESOLVE_PROXY || lb_psup_curl_transient(curl_code))
 			return LB_S3_RETRY;
-		default:
-			return LB_S3_FAIL; /* our own abort, TLS trust, bad URL: no use */
-		}
+		return LB_S3_FAIL;
 	}
 	if (status >= 200 && status < 300)
 		return LB_S3_DONE;
-	if (s3_code && *s3_code && is_one_of(s3_code, throttle_codes))
+	if (s3_code && *s3_code && lb_psup_in_list(s3_code, throttle_codes))
 		return LB_S3_RETRY;
 	if (status == 429 || status >= 500)
 		return LB_S3_RETRY;
 	return LB_S3_FAIL;
-}
-
-int64_t
-lb_s3_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd)
-{
-	int64_t hi = base_ms;
-	for (int i = 0; i < attempt && hi < cap_ms; i++)
-		hi *= 2;
-	if (hi > cap_ms)
-		hi = cap_ms;
-	int64_t lo = hi / 2;
-	if (hi <= lo)
-		return hi;
-	return lo + (int64_t) (rnd % (uint64_t) (hi - lo + 1));
 }
 
 int
@@ -82,7 +47,7 @@ lb_s3_is_auth_error(long status, const char *c)
 	                                   "AuthorizationHeaderMalformed",
 	                                   NULL};
 	if (c && *c)
-		return is_one_of(c, auth);
+		return lb_psup_in_list(c, auth);
 	return status == 401;
 }
 

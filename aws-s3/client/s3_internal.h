@@ -47,11 +47,8 @@ char *lb_s3_authorization(const lb_s3_sign_input *in);
 /** Query-string presign: returns "X-Amz-Algorithm=...&...&X-Amz-Signature=..." to append to
  *  the URL after '?'. @p in->query holds any other query parameters (also returned). */
 char *lb_s3_presign_query(const lb_s3_sign_input *in, int64_t expires_s, const char *token);
-void lb_s3_amz_date(int64_t unix_s, char out[17]);
 
 /* ---- uri.c ---- */
-/** Percent-encode per SigV4 (unreserved kept; '/' kept when keep_slash). malloc'd. */
-char *lb_s3_uri_encode(const char *s, int keep_slash);
 /** Decode %XX (and not '+'); malloc'd. NULL on a bad escape. */
 char *lb_s3_uri_decode(const char *s);
 /** Split "scheme://host[:port][/...]" ; 0 or LB_EINVAL. */
@@ -81,9 +78,6 @@ typedef enum lb_s3_retry_class {
 	LB_S3_FAIL = 2,  /**< permanent */
 } lb_s3_retry_class;
 lb_s3_retry_class lb_s3_retry_classify(int curl_code, long status, const char *s3_code);
-/** Backoff before retry number @p attempt (0-based): full jitter in [base/2, min(cap,
- *  base*2^attempt)], @p rnd a random 32-bit value. */
-int64_t lb_s3_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd);
 /** lb error code for a final HTTP/S3 failure. */
 int lb_s3_error_code(long status, const char *s3_code);
 int lb_s3_is_auth_error(long status, const char *s3_code);
@@ -152,9 +146,6 @@ int lb_s3_url(const lb_s3_client *c,
               char **host_out,
               char **canon_uri_out);
 
-void lb_s3_logf(lb_s3_op *op, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int64_t lb_s3_now_ms(void);
 /** Key id for messages: first 4 characters and an ellipsis, never the whole key. */
 void lb_s3_key_hint(const char *access_key, char out[16]);
 

@@ -60,23 +60,12 @@ sb_take(sbuf *b)
 	return b->p;
 }
 
-static void
-to_hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hx[d[i] >> 4];
-		out[2 * i + 1] = hx[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void
 lb_s3_sha256_hex(const void *data, size_t len, char hex_out[65])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256(data, len, md);
-	to_hex(md, sizeof(md), hex_out);
+	lb_psup_hex(md, sizeof(md), hex_out);
 }
 
 void
@@ -84,15 +73,6 @@ lb_s3_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, un
 {
 	unsigned int olen = 32;
 	HMAC(EVP_sha256(), key, (int) klen, msg, mlen, out, &olen);
-}
-
-void
-lb_s3_amz_date(int64_t unix_s, char out[17])
-{
-	time_t t = (time_t) unix_s;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
 }
 
 typedef struct enc_pair {
@@ -117,8 +97,8 @@ lb_s3_canonical_query(const lb_s3_kvp *q, size_t n)
 	if (e == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		e[i].k = lb_s3_uri_encode(q[i].k, 0);
-		e[i].v = lb_s3_uri_encode(q[i].v ? q[i].v : "", 0);
+		e[i].k = lb_psup_pct_encode(q[i].k, 0);
+		e[i].v = lb_psup_pct_encode(q[i].v ? q[i].v : "", 0);
 		if (e[i].k == NULL || e[i].v == NULL)
 			goto done;
 	}
@@ -276,7 +256,7 @@ lb_s3_sign(const lb_s3_sign_input *in, char sig_out[65], char **signed_headers_o
 	lb_s3_hmac_sha256(tmp, 32, in->service, strlen(in->service), k);
 	lb_s3_hmac_sha256(k, 32, "aws4_request", 12, tmp);
 	lb_s3_hmac_sha256(tmp, 32, sts.p, sts.n, k);
-	to_hex(k, 32, sig_out);
+	lb_psup_hex(k, 32, sig_out);
 	memset(tmp, 0, sizeof(tmp));
 	free(sts.p);
 	return 0;

@@ -138,14 +138,14 @@ worker(void *arg)
 		if (m->abort)
 			error = LB_ECANCELED;
 		else if (h == NULL)
-			error = lb_s3_fail(&wop, LB_ENOMEM, "cannot create a curl handle");
+			error = lb_psup_fail(&wop, LB_ENOMEM, "cannot create a curl handle");
 		else
 			error = lb_s3_exec(m->c, h, &r, &wop, what);
 		if (error == 0 && r.etag[0] == '\0')
-			error = lb_s3_fail(&wop, LB_EPROTO, "%s: the server sent no ETag", what);
+			error = lb_psup_fail(&wop, LB_EPROTO, "%s: the server sent no ETag", what);
 		char *etag = error == 0 ? strdup(r.etag) : NULL;
 		if (error == 0 && etag == NULL)
-			error = lb_s3_fail(&wop, LB_ENOMEM, "out of memory");
+			error = lb_psup_fail(&wop, LB_ENOMEM, "out of memory");
 		lb_s3_req_reset(&r);
 		if (error < 0 && error != LB_ECANCELED)
 			set_error(m, error, wop.msg);
@@ -235,7 +235,8 @@ initiate(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, cha
 		if (*id_out == NULL || **id_out == '\0') {
 			free(*id_out);
 			*id_out = NULL;
-			error = lb_s3_fail(op, LB_EPROTO, "%s: the answer holds no UploadId", what);
+			error =
+			    lb_psup_fail(op, LB_EPROTO, "%s: the answer holds no UploadId", what);
 		}
 	}
 	lb_s3_req_reset(&r);
@@ -249,14 +250,14 @@ complete(mpu *m, lb_s3_op *op, int nparts)
 	char *body = malloc(cap), what[600];
 	int error = 0;
 	if (body == NULL)
-		return lb_s3_fail(op, LB_ENOMEM, "out of memory");
+		return lb_psup_fail(op, LB_ENOMEM, "out of memory");
 	n += (size_t) snprintf(body + n, cap - n, "<CompleteMultipartUpload>");
 	for (int i = 0; i < nparts; i++) {
 		char *e = lb_s3_xml_escape(m->etags[i]);
 		if (e == NULL || strlen(e) > 180) {
 			free(e);
 			free(body);
-			return lb_s3_fail(op, LB_EPROTO, "part %d has an unusable ETag", i + 1);
+			return lb_psup_fail(op, LB_EPROTO, "part %d has an unusable ETag", i + 1);
 		}
 		n += (size_t) snprintf(body + n, cap - n,
 		                       "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
@@ -276,8 +277,8 @@ complete(mpu *m, lb_s3_op *op, int nparts)
 		char *code = NULL;
 		if (error == 0 && r.resp && strstr(r.resp, "<Error>") != NULL) {
 			code = lb_s3_xml_text(r.resp, r.resp_len, "Code");
-			error = lb_s3_fail(op, LB_EIO, "%s: %s answered 200 with error %s", what,
-			                   m->c->endpoint_display, code ? code : "(no code)");
+			error = lb_psup_fail(op, LB_EIO, "%s: %s answered 200 with error %s", what,
+			                     m->c->endpoint_display, code ? code : "(no code)");
 		}
 		int again = code && lb_s3_retry_classify(0, 500, code) == LB_S3_RETRY;
 		free(code);
@@ -314,8 +315,8 @@ abort_upload(mpu *m, lb_s3_op *op)
 		    "with: aws s3api abort-multipart-upload --bucket %s --key %s --upload-id %s",
 		    aop.msg, m->bucket, m->key, m->upload_id);
 	} else {
-		lb_s3_logf(op, LB_LOG_INFO, "aborted multipart upload of s3://%s/%s", m->bucket,
-		           m->key);
+		lb_psup_logf(op, LB_LOG_INFO, "aborted multipart upload of s3://%s/%s", m->bucket,
+		             m->key);
 	}
 }
 
@@ -352,7 +353,7 @@ put_multipart(lb_s3_client *c,
 	m.etags = calloc((size_t) max_parts, sizeof(char *));
 	th = calloc((size_t) c->o.parallel_parts, sizeof(*th));
 	if (m.slots == NULL || m.etags == NULL || th == NULL) {
-		error = lb_s3_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		free(first);
 		goto abort;
 	}
@@ -364,7 +365,7 @@ put_multipart(lb_s3_client *c,
 	part = 2;
 	for (int i = 0; i < c->o.parallel_parts; i++) {
 		if (pthread_create(&th[i], NULL, worker, &m) != 0) {
-			error = lb_s3_fail(op, LB_ENOMEM, "cannot start upload threads");
+			error = lb_psup_fail(op, LB_ENOMEM, "cannot start upload threads");
 			goto abort;
 		}
 		nthreads++;
@@ -435,13 +436,13 @@ put_multipart(lb_s3_client *c,
 		pthread_join(th[i], NULL);
 	nthreads = 0;
 	if (m.error) {
-		error = lb_s3_fail(op, m.error, "%s", m.msg);
+		error = lb_psup_fail(op, m.error, "%s", m.msg);
 		goto abort;
 	}
 	for (int i = 0; i < m.max_part; i++)
 		if (m.etags[i] == NULL) {
-			error = lb_s3_fail(op, LB_EIO, "PUT s3://%s/%s: part %d was not uploaded",
-			                   bucket, key, i + 1);
+			error = lb_psup_fail(op, LB_EIO, "PUT s3://%s/%s: part %d was not uploaded",
+			                     bucket, key, i + 1);
 			goto abort;
 		}
 	if ((error = complete(&m, op, m.max_part)) < 0)
@@ -492,11 +493,11 @@ lb_s3_put(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, in
 	if (size >= 0 && size < part_size)
 		first_cap = (size_t) size + 1;
 	if ((first = malloc(first_cap)) == NULL)
-		return lb_s3_fail(op, LB_ENOMEM, "out of memory");
+		return lb_psup_fail(op, LB_ENOMEM, "out of memory");
 	n = read_full(fd, first, first_cap);
 	if (n < 0) {
-		error = lb_s3_fail(op, LB_EIO, "PUT s3://%s/%s: reading the input failed: %s",
-		                   bucket, key, strerror(errno));
+		error = lb_psup_fail(op, LB_EIO, "PUT s3://%s/%s: reading the input failed: %s",
+		                     bucket, key, strerror(errno));
 		free(first);
 		return error;
 	}
@@ -507,10 +508,11 @@ lb_s3_put(lb_s3_client *c, lb_s3_op *op, const char *bucket, const char *key, in
 			if (lseek(fd, 0, SEEK_CUR) >= (off_t) n &&
 			    lseek(fd, -(off_t) n, SEEK_CUR) >= 0)
 				return lb_s3_put(c, op, bucket, key, fd, -1);
-			return lb_s3_fail(op, LB_EINVAL,
-			                  "PUT s3://%s/%s: the input holds more than the announced "
-			                  "%" PRId64 " bytes",
-			                  bucket, key, size);
+			return lb_psup_fail(
+			    op, LB_EINVAL,
+			    "PUT s3://%s/%s: the input holds more than the announced "
+			    "%" PRId64 " bytes",
+			    bucket, key, size);
 		}
 		error = lb_s3__put_single(c, op, bucket, key, first, (size_t) n);
 		if (error == 0 && op && op->progress)

@@ -1,37 +1,10 @@
 /*
- * URI encoding as SigV4 wants it, endpoint splitting and bucket-name checks.
+ * URI decoding, endpoint splitting and bucket-name checks (encoding is lb_psup_pct_encode).
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "s3_internal.h"
-
-static int
-unreserved(unsigned char c)
-{
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-char *
-lb_s3_uri_encode(const char *s, int keep_slash)
-{
-	static const char hx[] = "0123456789ABCDEF";
-	size_t n = strlen(s);
-	char *out = malloc(3 * n + 1), *o = out;
-	if (out == NULL)
-		return NULL;
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-		if (unreserved(*p) || (keep_slash && *p == '/')) {
-			*o++ = (char) *p;
-		} else {
-			*o++ = '%';
-			*o++ = hx[*p >> 4];
-			*o++ = hx[*p & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
 
 static int
 hexval(int c)

@@ -1,9 +1,11 @@
 /*
- * ObjectStore methods (plugin-api object_store.h) over the S3 client. The host hooks are
- * called only from the method's own thread; the client's worker threads never see them.
+ * ObjectStore methods (plugin-api object_store.h) over the S3 client. The host hooks
+ * (plugins/support store.c) are called only from the method's own thread; the client's worker
+ * threads never see them.
  */
 #include <stdlib.h>
 #include <string.h>
+#include "lb_psup_store.h"
 #include "lb_s3_store.h"
 
 struct lb_object_store {
@@ -12,43 +14,9 @@ struct lb_object_store {
 };
 
 static int
-hook_cancelled(void *ud)
-{
-	lb_call *call = ud;
-	return LB_HOST_HAS(cancelled) ? lb_cancelled(call) : 0;
-}
-
-static int
-hook_progress(void *ud, int64_t done, int64_t total)
-{
-	lb_call *call = ud;
-	return LB_HOST_HAS(progress) ? lb_progress(call, done, total, "bytes") : 0;
-}
-
-static void
-hook_log(void *ud, int level, const char *msg)
-{
-	lb_call *call = ud;
-	if (LB_HOST_HAS(log))
-		lb_log(call, level, "%s", msg);
-}
-
-static void
-op_init(lb_s3_op *op, lb_call *call)
-{
-	memset(op, 0, sizeof(*op));
-	op->cancelled = hook_cancelled;
-	op->progress = hook_progress;
-	op->log = hook_log;
-	op->ud = call;
-}
-
-static int
 finish(lb_call *call, lb_s3_op *op, int rc)
 {
-	if (rc >= 0)
-		return 0;
-	return lb_set_error(call, rc, "%s", op->msg[0] ? op->msg : "S3 call failed");
+	return lb_psup_store_finish(call, op, rc, "S3 call failed");
 }
 
 int
@@ -62,14 +30,14 @@ lb_s3_store_init(lb_s3_flavor flavor,
 	lb_s3_creds cr = {0};
 	lb_object_store *self = NULL;
 	int error;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	if ((error = lb_s3_options_parse(flavor, config ? config->items : NULL,
 	                                 config ? config->count : 0, &o, &op)) < 0)
 		goto done;
 	if ((error = lb_s3_creds_load(&o, &cr, &op)) < 0)
 		goto done;
 	if ((self = calloc(1, sizeof(*self))) == NULL) {
-		error = lb_s3_fail(&op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(&op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	self->flavor = flavor;
@@ -93,7 +61,7 @@ lb_s3_store_put(lb_object_store *self,
                 int64_t size)
 {
 	lb_s3_op op;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	return finish(call, &op, lb_s3_put(self->client, &op, bucket, key, body_fd, size));
 }
 
@@ -103,7 +71,7 @@ lb_s3_store_exists(
 {
 	lb_s3_op op;
 	int exists = 0, rc;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	rc = lb_s3_head(self->client, &op, bucket, key, &exists);
 	if (rc == 0)
 		*exists_out = exists;
@@ -115,15 +83,8 @@ lb_s3_store_get(
     lb_object_store *self, lb_call *call, const char *bucket, const char *key, int sink_fd)
 {
 	lb_s3_op op;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	return finish(call, &op, lb_s3_get(self->client, &op, bucket, key, sink_fd));
-}
-
-static int
-append(void *ud, const char *s, int is_prefix)
-{
-	(void) is_prefix;
-	return lb_strlist_append((lb_strlist *) ud, s);
 }
 
 int
@@ -135,12 +96,12 @@ lb_s3_store_list_prefixes(lb_object_store *self,
                           lb_strlist *prefixes_out)
 {
 	lb_s3_op op;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	if (delimiter == NULL || *delimiter == '\0')
 		return lb_set_error(call, LB_EINVAL, "list_common_prefixes needs a delimiter");
-	return finish(
-	    call, &op,
-	    lb_s3_list(self->client, &op, bucket, prefix, delimiter, append, prefixes_out));
+	return finish(call, &op,
+	              lb_s3_list(self->client, &op, bucket, prefix, delimiter, lb_psup_strlist_add,
+	                         prefixes_out));
 }
 
 int
@@ -151,16 +112,17 @@ lb_s3_store_list_objects(lb_object_store *self,
                          lb_strlist *keys_out)
 {
 	lb_s3_op op;
-	op_init(&op, call);
-	return finish(call, &op,
-	              lb_s3_list(self->client, &op, bucket, prefix, NULL, append, keys_out));
+	lb_psup_op_init(&op, call);
+	return finish(
+	    call, &op,
+	    lb_s3_list(self->client, &op, bucket, prefix, NULL, lb_psup_strlist_add, keys_out));
 }
 
 int
 lb_s3_store_delete(lb_object_store *self, lb_call *call, const char *bucket, const char *key)
 {
 	lb_s3_op op;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	return finish(call, &op, lb_s3_delete(self->client, &op, bucket, key));
 }
 
@@ -175,7 +137,7 @@ lb_s3_store_signed_url(lb_object_store *self,
 	lb_s3_op op;
 	char *url = NULL;
 	int rc;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	rc = lb_s3_presign(self->client, &op, bucket, key, ttl_ms, 0, &url);
 	if (rc == 0)
 		rc = lb_buf_append_str(url_out, url);

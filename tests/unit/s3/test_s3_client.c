@@ -55,7 +55,7 @@ test_sigv4_put_object(void **state)
 	lb_s3_sha256_hex(body, strlen(body), hash);
 	assert_string_equal(hash,
 	                    "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
-	char *uri = lb_s3_uri_encode("/test$file.text", 1);
+	char *uri = lb_psup_pct_encode("/test$file.text", 1);
 	assert_string_equal(uri, "/test%24file.text");
 	lb_s3_kvp h[] = {{"Host", "examplebucket.s3.amazonaws.com"},
 	                 {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
@@ -132,7 +132,7 @@ test_amz_date(void **state)
 {
 	(void) state;
 	char d[17];
-	lb_s3_amz_date(1369353600, d); /* 2013-05-24 00:00:00 UTC */
+	lb_psup_iso8601_basic(1369353600, d); /* 2013-05-24 00:00:00 UTC */
 	assert_string_equal(d, "20130524T000000Z");
 }
 
@@ -140,7 +140,7 @@ static void
 test_uri(void **state)
 {
 	(void) state;
-	char *e = lb_s3_uri_encode("a b/c+d~e_é", 1), *f = lb_s3_uri_encode("a/b=c&", 0);
+	char *e = lb_psup_pct_encode("a b/c+d~e_é", 1), *f = lb_psup_pct_encode("a/b=c&", 0);
 	assert_string_equal(e, "a%20b/c%2Bd~e_%C3%A9");
 	assert_string_equal(f, "a%2Fb%3Dc%26");
 	char *d = lb_s3_uri_decode("a%20b%2Fc+");
@@ -248,9 +248,9 @@ test_backoff(void **state)
 {
 	(void) state;
 	for (uint32_t r = 0; r < 5000; r += 7) {
-		int64_t b0 = lb_s3_backoff_ms(0, 200, 10000, r);
-		int64_t b3 = lb_s3_backoff_ms(3, 200, 10000, r);
-		int64_t b20 = lb_s3_backoff_ms(20, 200, 10000, r);
+		int64_t b0 = lb_psup_backoff_ms(0, 200, 10000, r);
+		int64_t b3 = lb_psup_backoff_ms(3, 200, 10000, r);
+		int64_t b20 = lb_psup_backoff_ms(20, 200, 10000, r);
 		assert_true(b0 >= 100 && b0 <= 200);
 		assert_true(b3 >= 800 && b3 <= 1600);
 		assert_true(b20 >= 5000 && b20 <= 10000);
