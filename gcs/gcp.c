@@ -6,6 +6,7 @@
 #include <string.h>
 #include <lifeboat/plugin/sdk.h>
 #include "lb_gcs.h"
+#include "lb_psup_store.h"
 
 LB_PLUGIN_DECLARE("lifeboat.io/gcp", "0.1.0");
 
@@ -14,40 +15,9 @@ struct lb_object_store {
 };
 
 static int
-hook_cancelled(void *ud)
-{
-	return LB_HOST_HAS(cancelled) ? lb_cancelled((lb_call *) ud) : 0;
-}
-
-static int
-hook_progress(void *ud, int64_t done, int64_t total)
-{
-	return LB_HOST_HAS(progress) ? lb_progress((lb_call *) ud, done, total, "bytes") : 0;
-}
-
-static void
-hook_log(void *ud, int level, const char *msg)
-{
-	if (LB_HOST_HAS(log))
-		lb_log((lb_call *) ud, level, "%s", msg);
-}
-
-static void
-op_init(lb_gcs_op *op, lb_call *call)
-{
-	memset(op, 0, sizeof(*op));
-	op->cancelled = hook_cancelled;
-	op->progress = hook_progress;
-	op->log = hook_log;
-	op->ud = call;
-}
-
-static int
 finish(lb_call *call, lb_gcs_op *op, int rc)
 {
-	if (rc >= 0)
-		return 0;
-	return lb_set_error(call, rc, "%s", op->msg[0] ? op->msg : "GCS call failed");
+	return lb_psup_store_finish(call, op, rc, "GCS call failed");
 }
 
 static int
@@ -59,7 +29,7 @@ gcp_init(lb_call *call, const lb_config *config, lb_object_store **self_out)
 	lb_object_store *self = NULL;
 	const char *kf;
 	int error;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	if ((error = lb_gcs_options_parse(config ? config->items : NULL, config ? config->count : 0,
 	                                  &o, &op)) < 0)
 		goto done;
@@ -68,13 +38,13 @@ gcp_init(lb_call *call, const lb_config *config, lb_object_store **self_out)
 		if ((error = lb_gcs_key_load(kf, &key, &op)) < 0)
 			goto done;
 	} else {
-		hook_log(
-		    call, LB_LOG_WARN,
+		lb_psup_logf(
+		    &op, LB_LOG_WARN,
 		    "no credentialsFile and no GOOGLE_APPLICATION_CREDENTIALS: requests to the "
 		    "store go out without credentials");
 	}
 	if ((self = calloc(1, sizeof(*self))) == NULL) {
-		error = lb_gcs_fail(&op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(&op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	if ((error = lb_gcs_client_new(&o, &key, &self->client, &op)) < 0)
@@ -93,7 +63,7 @@ gcp_put(
     lb_object_store *self, lb_call *call, const char *bucket, const char *key, int fd, int64_t size)
 {
 	lb_gcs_op op;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	return finish(call, &op, lb_gcs_put(self->client, &op, bucket, key, fd, size));
 }
 
@@ -102,7 +72,7 @@ gcp_exists(lb_object_store *self, lb_call *call, const char *bucket, const char 
 {
 	lb_gcs_op op;
 	int exists = 0, rc;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	if ((rc = lb_gcs_exists(self->client, &op, bucket, key, &exists)) == 0)
 		*out = exists;
 	return finish(call, &op, rc);
@@ -112,15 +82,8 @@ static int
 gcp_get(lb_object_store *self, lb_call *call, const char *bucket, const char *key, int fd)
 {
 	lb_gcs_op op;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	return finish(call, &op, lb_gcs_get(self->client, &op, bucket, key, fd));
-}
-
-static int
-add_string(void *ud, const char *s, int is_prefix)
-{
-	(void) is_prefix;
-	return lb_strlist_append((lb_strlist *) ud, s);
 }
 
 static int
@@ -132,11 +95,12 @@ gcp_list_prefixes(lb_object_store *self,
                   lb_strlist *out)
 {
 	lb_gcs_op op;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	if (delimiter == NULL || *delimiter == '\0')
 		return lb_set_error(call, LB_EINVAL, "list_common_prefixes needs a delimiter");
-	return finish(call, &op,
-	              lb_gcs_list(self->client, &op, bucket, prefix, delimiter, add_string, out));
+	return finish(
+	    call, &op,
+	    lb_gcs_list(self->client, &op, bucket, prefix, delimiter, lb_psup_strlist_add, out));
 }
 
 static int
@@ -144,16 +108,17 @@ gcp_list_objects(
     lb_object_store *self, lb_call *call, const char *bucket, const char *prefix, lb_strlist *out)
 {
 	lb_gcs_op op;
-	op_init(&op, call);
-	return finish(call, &op,
-	              lb_gcs_list(self->client, &op, bucket, prefix, NULL, add_string, out));
+	lb_psup_op_init(&op, call);
+	return finish(
+	    call, &op,
+	    lb_gcs_list(self->client, &op, bucket, prefix, NULL, lb_psup_strlist_add, out));
 }
 
 static int
 gcp_delete(lb_object_store *self, lb_call *call, const char *bucket, const char *key)
 {
 	lb_gcs_op op;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	return finish(call, &op, lb_gcs_delete(self->client, &op, bucket, key));
 }
 
@@ -168,7 +133,7 @@ gcp_signed_url(lb_object_store *self,
 	lb_gcs_op op;
 	char *url = NULL;
 	int rc;
-	op_init(&op, call);
+	lb_psup_op_init(&op, call);
 	if ((rc = lb_gcs_client_sign_url(self->client, &op, bucket, key, ttl_ms, &url)) == 0)
 		rc = lb_buf_append_str(url_out, url);
 	free(url);

@@ -16,7 +16,7 @@ lb_gcs_client_new(lb_gcs_options *opts, lb_gcs_key *key, lb_gcs_client **out, lb
 	lb_gcs_client *c = calloc(1, sizeof(*c));
 	if (c == NULL || (c->curl = curl_easy_init()) == NULL) {
 		free(c);
-		return lb_gcs_fail(op, LB_ENOMEM, "out of memory creating the GCS client");
+		return lb_psup_fail(op, LB_ENOMEM, "out of memory creating the GCS client");
 	}
 	c->o = *opts;
 	memset(opts, 0, sizeof(*opts));
@@ -47,7 +47,8 @@ lb_gcs_client_free(lb_gcs_client *c)
 char *
 lb_gcs_object_url(const lb_gcs_client *c, const char *api, const char *bucket, const char *name)
 {
-	char *b = lb_gcs_escape(bucket, 0), *n = name ? lb_gcs_escape(name, 0) : NULL, *url = NULL;
+	char *b = lb_psup_pct_encode(bucket, 0), *n = name ? lb_psup_pct_encode(name, 0) : NULL,
+	     *url = NULL;
 	if (b && (name == NULL || n)) {
 		size_t len =
 		    strlen(c->o.endpoint) + strlen(api) + strlen(b) + (n ? strlen(n) : 0) + 32;
@@ -77,11 +78,11 @@ token_refused(lb_gcs_client *c, lb_gcs_op *op, const lb_gcs_req *r)
 		snprintf(why, sizeof(why), "HTTP %ld", r->status);
 	cJSON_Delete(root);
 	if (code == LB_EAUTH)
-		return lb_gcs_fail(
+		return lb_psup_fail(
 		    op, code, "service account %s was refused by %s: %s; check credentialsFile %s",
 		    c->key.client_email, c->key.token_uri, why, c->key.source);
-	return lb_gcs_fail(op, code, "token request for %s to %s failed: %s; try again later",
-	                   c->key.client_email, c->key.token_uri, why);
+	return lb_psup_fail(op, code, "token request for %s to %s failed: %s; try again later",
+	                    c->key.client_email, c->key.token_uri, why);
 }
 
 int
@@ -102,9 +103,9 @@ lb_gcs_token(lb_gcs_client *c, lb_gcs_op *op, int force, const char **token_out)
 	lb_gcs_req_init(&r, "POST", c->key.token_uri, what);
 	if ((error = lb_gcs_jwt(&c->key, LB_GCS_SCOPE, now / 1000, &jwt, op)) < 0)
 		goto done;
-	if ((assertion = lb_gcs_escape(jwt, 0)) == NULL ||
+	if ((assertion = lb_psup_pct_encode(jwt, 0)) == NULL ||
 	    (body = malloc(strlen(assertion) + 128)) == NULL) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	sprintf(body,
@@ -125,21 +126,21 @@ lb_gcs_token(lb_gcs_client *c, lb_gcs_op *op, int force, const char **token_out)
 	const cJSON *tok = root ? cJSON_GetObjectItemCaseSensitive(root, "access_token") : NULL;
 	const cJSON *exp = root ? cJSON_GetObjectItemCaseSensitive(root, "expires_in") : NULL;
 	if (!cJSON_IsString(tok) || tok->valuestring[0] == '\0') {
-		error = lb_gcs_fail(op, LB_EPROTO, "%s: the answer has no access_token", what);
+		error = lb_psup_fail(op, LB_EPROTO, "%s: the answer has no access_token", what);
 		goto done;
 	}
 	if (c->token)
 		memset(c->token, 0, strlen(c->token));
 	free(c->token);
 	if ((c->token = strdup(tok->valuestring)) == NULL) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	/* Refresh a minute early so a token never expires in flight. */
 	int64_t life_s = cJSON_IsNumber(exp) ? (int64_t) exp->valuedouble : 3600;
 	c->token_exp_ms = now + (life_s > 120 ? life_s - 60 : life_s / 2) * 1000;
-	lb_gcs_logf(op, LB_LOG_DEBUG, "token for %s valid %" PRId64 " s", c->key.client_email,
-	            life_s);
+	lb_psup_logf(op, LB_LOG_DEBUG, "token for %s valid %" PRId64 " s", c->key.client_email,
+	             life_s);
 	*token_out = c->token;
 done:
 	cJSON_Delete(root);
@@ -161,12 +162,13 @@ lb_gcs_client_sign_url(lb_gcs_client *c,
                        char **url_out)
 {
 	if (!c->has_key)
-		return lb_gcs_fail(op, LB_EUNSUPPORTED,
-		                   "signed URLs need a service-account key with a private key; set "
-		                   "credentialsFile (signing through the IAM signBlob API is not "
-		                   "supported)");
+		return lb_psup_fail(
+		    op, LB_EUNSUPPORTED,
+		    "signed URLs need a service-account key with a private key; set "
+		    "credentialsFile (signing through the IAM signBlob API is not "
+		    "supported)");
 	if (c->o.service_account && strcmp(c->o.service_account, c->key.client_email) != 0)
-		return lb_gcs_fail(
+		return lb_psup_fail(
 		    op, LB_EUNSUPPORTED,
 		    "serviceAccount %s differs from the key's %s; signing as another "
 		    "account needs the IAM signBlob API, which is not supported",

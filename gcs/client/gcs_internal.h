@@ -57,13 +57,11 @@ int lb_gcs_http(lb_gcs_client *c, lb_gcs_op *op, lb_gcs_req *r);
 int lb_gcs_http_fail(lb_gcs_client *c, lb_gcs_op *op, const lb_gcs_req *r);
 /** Retryable status or curl result? */
 int lb_gcs_retryable(int curl_code, long status);
-int64_t lb_gcs_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd);
 /** Sleep @p ms in slices, returning LB_ECANCELED when the call gets canceled. */
 int lb_gcs_sleep(lb_gcs_op *op, int64_t ms);
 /** A bearer token (cached; refreshed when expired or @p force). */
 int lb_gcs_token(lb_gcs_client *c, lb_gcs_op *op, int force, const char **token_out);
-void lb_gcs_logf(lb_gcs_op *op, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/** CLOCK_REALTIME in ms (token expiry is wall-clock time). */
 int64_t lb_gcs_now_ms(void);
 /** Object URL "{endpoint}{prefix}/b/{bucket}/o/{name}" with both escaped, '/' too. */
 char *

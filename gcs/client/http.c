@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
@@ -42,50 +41,22 @@ lb_gcs_req_free(lb_gcs_req *r)
 int
 lb_gcs_retryable(int curl_code, long status)
 {
-	if (curl_code != CURLE_OK) {
-		switch (curl_code) {
-		case CURLE_COULDNT_CONNECT:
-		case CURLE_COULDNT_RESOLVE_HOST:
-		case CURLE_RECV_ERROR:
-		case CURLE_SEND_ERROR:
-		case CURLE_GOT_NOTHING:
-		case CURLE_PARTIAL_FILE:
-		case CURLE_OPERATION_TIMEDOUT:
-		case CURLE_SSL_CONNECT_ERROR:
-		case CURLE_WEIRD_SERVER_REPLY:
-		case CURLE_HTTP2:
-		case CURLE_HTTP2_STREAM:
-			return 1;
-		default:
-			return 0;
-		}
-	}
+	if (curl_code != CURLE_OK)
+		return lb_psup_curl_transient(curl_code);
 	return status == 408 || status == 429 || status >= 500;
 }
 
-int64_t
-lb_gcs_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd)
+static int
+op_cancelled(void *ud)
 {
-	int64_t hi = base_ms;
-	for (int i = 0; i < attempt && hi < cap_ms; i++)
-		hi *= 2;
-	if (hi > cap_ms)
-		hi = cap_ms;
-	int64_t lo = hi / 2;
-	return hi <= lo ? hi : lo + (int64_t) (rnd % (uint64_t) (hi - lo + 1));
+	return lb_psup_cancelled(ud);
 }
 
 int
 lb_gcs_sleep(lb_gcs_op *op, int64_t ms)
 {
-	while (ms > 0) {
-		int64_t step = ms < 100 ? ms : 100;
-		struct timespec ts = {(time_t) (step / 1000), (long) (step % 1000) * 1000000L};
-		if (op->cancelled && op->cancelled(op->ud))
-			return lb_gcs_fail(op, LB_ECANCELED, "canceled while waiting to retry");
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
+	if (ms > 0 && lb_psup_sleep(ms, op_cancelled, op))
+		return lb_psup_fail(op, LB_ECANCELED, "canceled while waiting to retry");
 	return 0;
 }
 
@@ -99,27 +70,6 @@ typedef struct xfer {
 	int canceled;
 } xfer;
 
-static int
-append_resp(lb_gcs_req *r, const char *p, size_t n)
-{
-	if (r->resp_len + n + 1 > r->resp_cap) {
-		size_t cap = r->resp_cap ? r->resp_cap * 2 : 4096;
-		while (cap < r->resp_len + n + 1)
-			cap *= 2;
-		if (cap > RESP_CAP)
-			return -1;
-		char *q = realloc(r->resp, cap);
-		if (q == NULL)
-			return -1;
-		r->resp = q;
-		r->resp_cap = cap;
-	}
-	memcpy(r->resp + r->resp_len, p, n);
-	r->resp_len += n;
-	r->resp[r->resp_len] = '\0';
-	return 0;
-}
-
 static size_t
 on_write(char *p, size_t size, size_t nmemb, void *ud)
 {
@@ -129,23 +79,19 @@ on_write(char *p, size_t size, size_t nmemb, void *ud)
 	long status = 0;
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (r->sink_fd < 0 || status < 200 || status > 299)
-		return append_resp(r, p, n) < 0 ? 0 : n;
+		return lb_psup_buf_append(&r->resp, &r->resp_len, &r->resp_cap, RESP_CAP, p, n) < 0
+		           ? 0
+		           : n;
 	if (x->skip > 0) {
 		off = (size_t) x->skip < n ? (size_t) x->skip : n;
 		x->skip -= (int64_t) off;
 	}
-	while (off < n) {
-		ssize_t w = write(r->sink_fd, p + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			x->sink_error = errno ? errno : EIO;
+	if (off < n) {
+		if ((x->sink_error = lb_psup_write_all(r->sink_fd, p + off, n - off)) != 0)
 			return 0;
-		}
 		if (r->md5)
-			EVP_DigestUpdate(r->md5, p + off, (size_t) w);
-		off += (size_t) w;
-		r->sink_written += w;
+			EVP_DigestUpdate(r->md5, p + off, n - off);
+		r->sink_written += (int64_t) (n - off);
 	}
 	if (x->op->progress && r->sink_written - x->last_progress >= PROGRESS_STEP) {
 		x->last_progress = r->sink_written;
@@ -201,7 +147,7 @@ on_xferinfo(void *ud, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_t
 {
 	xfer *x = ud;
 	(void) dlt, (void) dln, (void) ult, (void) uln;
-	if (x->op->cancelled && x->op->cancelled(x->op->ud)) {
+	if (lb_psup_cancelled(x->op)) {
 		x->canceled = 1;
 		return 1;
 	}
@@ -247,11 +193,8 @@ perform_once(lb_gcs_client *c, lb_gcs_op *op, lb_gcs_req *r, const char *token, 
 	hl = curl_slist_append(hl, "User-Agent: lifeboat-gcp/0.1.0");
 	curl_easy_setopt(h, CURLOPT_URL, r->url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	lb_psup_curl_setup(h, c->o.connect_timeout_ms, c->o.stall_timeout_ms, c->o.ca_pem, 0);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_err);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long) c->o.connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) (c->o.stall_timeout_ms / 1000));
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -259,10 +202,6 @@ perform_once(lb_gcs_client *c, lb_gcs_op *op, lb_gcs_req *r, const char *token, 
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	if (c->o.ca_pem) {
-		struct curl_blob blob = {c->o.ca_pem, strlen(c->o.ca_pem), CURL_BLOB_NOCOPY};
-		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-	}
 	if (strcmp(r->method, "GET") == 0) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else if (strcmp(r->method, "HEAD") == 0) {
@@ -279,13 +218,13 @@ perform_once(lb_gcs_client *c, lb_gcs_op *op, lb_gcs_req *r, const char *token, 
 	r->curl_code = (int) curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	if (x.canceled) {
-		error = lb_gcs_fail(op, LB_ECANCELED, "%s was canceled", r->what);
+		error = lb_psup_fail(op, LB_ECANCELED, "%s was canceled", r->what);
 	} else if (x.sink_error) {
-		error = lb_gcs_fail(op, LB_EIO, "%s: writing to the output failed: %s", r->what,
-		                    strerror(x.sink_error));
+		error = lb_psup_fail(op, LB_EIO, "%s: writing to the output failed: %s", r->what,
+		                     strerror(x.sink_error));
 	} else if (r->curl_code == CURLE_WRITE_ERROR) {
-		error = lb_gcs_fail(op, LB_EIO, "%s: the response was larger than %d MiB", r->what,
-		                    RESP_CAP >> 20);
+		error = lb_psup_fail(op, LB_EIO, "%s: the response was larger than %d MiB", r->what,
+		                     RESP_CAP >> 20);
 	}
 	curl_slist_free_all(hl);
 	return error;
@@ -298,8 +237,8 @@ lb_gcs_http(lb_gcs_client *c, lb_gcs_op *op, lb_gcs_req *r)
 	for (int attempt = 0;; attempt++) {
 		const char *token = NULL;
 		int64_t resume = r->sink_fd >= 0 ? r->sink_written : 0;
-		if (op->cancelled && op->cancelled(op->ud))
-			return lb_gcs_fail(op, LB_ECANCELED, "%s was canceled", r->what);
+		if (lb_psup_cancelled(op))
+			return lb_psup_fail(op, LB_ECANCELED, "%s was canceled", r->what);
 		if (!r->no_auth && c->has_key && (error = lb_gcs_token(c, op, 0, &token)) < 0)
 			return error;
 		if ((error = perform_once(c, op, r, token, resume)) < 0)
@@ -307,7 +246,7 @@ lb_gcs_http(lb_gcs_client *c, lb_gcs_op *op, lb_gcs_req *r)
 		if (r->curl_code == CURLE_OK && r->status == 401 && !r->no_auth && c->has_key &&
 		    !refreshed) {
 			refreshed = 1;
-			lb_gcs_logf(op, LB_LOG_INFO, "%s: 401, fetching a fresh token", r->what);
+			lb_psup_logf(op, LB_LOG_INFO, "%s: 401, fetching a fresh token", r->what);
 			if ((error = lb_gcs_token(c, op, 1, &token)) < 0)
 				return error;
 			attempt--;
@@ -315,34 +254,31 @@ lb_gcs_http(lb_gcs_client *c, lb_gcs_op *op, lb_gcs_req *r)
 		}
 		if (r->retry && attempt < c->o.max_retries &&
 		    lb_gcs_retryable(r->curl_code, r->status)) {
-			uint32_t rnd = 0;
-			if (getrandom(&rnd, sizeof(rnd), 0) < 0)
-				rnd = (uint32_t) attempt * 2654435761u;
-			int64_t ms =
-			    lb_gcs_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
+			int64_t ms = lb_psup_backoff_ms(attempt, c->o.retry_base_ms,
+			                                c->o.retry_cap_ms, lb_psup_jitter());
 			if (r->curl_code != CURLE_OK)
-				lb_gcs_logf(op, LB_LOG_WARN,
-				            "%s: %s; retry %d of %d in %" PRId64 " ms", r->what,
-				            r->curl_err[0] ? r->curl_err
-				                           : curl_easy_strerror(r->curl_code),
-				            attempt + 1, c->o.max_retries, ms);
+				lb_psup_logf(op, LB_LOG_WARN,
+				             "%s: %s; retry %d of %d in %" PRId64 " ms", r->what,
+				             r->curl_err[0] ? r->curl_err
+				                            : curl_easy_strerror(r->curl_code),
+				             attempt + 1, c->o.max_retries, ms);
 			else
-				lb_gcs_logf(op, LB_LOG_WARN,
-				            "%s: HTTP %ld; retry %d of %d in %" PRId64 " ms",
-				            r->what, r->status, attempt + 1, c->o.max_retries, ms);
+				lb_psup_logf(op, LB_LOG_WARN,
+				             "%s: HTTP %ld; retry %d of %d in %" PRId64 " ms",
+				             r->what, r->status, attempt + 1, c->o.max_retries, ms);
 			if ((error = lb_gcs_sleep(op, ms)) < 0)
 				return error;
 			continue;
 		}
 		if (r->curl_code != CURLE_OK)
-			return lb_gcs_fail(
+			return lb_psup_fail(
 			    op, lb_gcs_retryable(r->curl_code, 0) ? LB_EAGAIN : LB_EIO,
 			    "%s failed: cannot reach %.*s: %s%s", r->what,
 			    (int) strcspn(r->url, "?"), r->url,
 			    r->curl_err[0] ? r->curl_err : curl_easy_strerror(r->curl_code),
 			    r->retry && attempt > 0 ? " (retries exhausted)" : "");
 		if (resume > 0 && r->status == 200)
-			return lb_gcs_fail(
+			return lb_psup_fail(
 			    op, LB_EIO,
 			    "%s: the server ignored the Range request after a broken "
 			    "download; retry the call",
@@ -382,35 +318,35 @@ lb_gcs_http_fail(lb_gcs_client *c, lb_gcs_op *op, const lb_gcs_req *r)
 	const char *who = c->has_key ? c->key.client_email : "anonymous";
 	parse_error(r, reason, sizeof(reason), message, sizeof(message));
 	if (r->status == 401)
-		return lb_gcs_fail(op, LB_EAUTH,
-		                   "%s: %s refused the credentials of %s (HTTP 401 %s: %s); check "
-		                   "credentialsFile",
-		                   r->what, c->o.endpoint, who, reason, message);
+		return lb_psup_fail(op, LB_EAUTH,
+		                    "%s: %s refused the credentials of %s (HTTP 401 %s: %s); check "
+		                    "credentialsFile",
+		                    r->what, c->o.endpoint, who, reason, message);
 	if (r->status == 403)
-		return lb_gcs_fail(
+		return lb_psup_fail(
 		    op, LB_EPERM,
 		    "%s: service account %s is not allowed (HTTP 403 %s: %s); grant it "
 		    "roles/storage.objectAdmin on the bucket",
 		    r->what, who, reason, message);
 	if (r->status == 404 && strstr(message, "bucket") && strstr(r->what, "gs://")) {
 		const char *b = strstr(r->what, "gs://") + 5;
-		return lb_gcs_fail(op, LB_ENOTFOUND,
-		                   "bucket %.*s does not exist (HTTP 404); create it or fix the "
-		                   "location's bucket",
-		                   (int) strcspn(b, "/"), b);
+		return lb_psup_fail(op, LB_ENOTFOUND,
+		                    "bucket %.*s does not exist (HTTP 404); create it or fix the "
+		                    "location's bucket",
+		                    (int) strcspn(b, "/"), b);
 	}
 	if (r->status == 404)
-		return lb_gcs_fail(op, LB_ENOTFOUND, "%s: not found (HTTP 404 %s: %s)", r->what,
-		                   reason, message);
+		return lb_psup_fail(op, LB_ENOTFOUND, "%s: not found (HTTP 404 %s: %s)", r->what,
+		                    reason, message);
 	if (r->status == 409 || r->status == 412)
-		return lb_gcs_fail(op, LB_ECONFLICT, "%s: conflict (HTTP %ld %s: %s)", r->what,
-		                   r->status, reason, message);
+		return lb_psup_fail(op, LB_ECONFLICT, "%s: conflict (HTTP %ld %s: %s)", r->what,
+		                    r->status, reason, message);
 	if (r->status == 429 || r->status >= 500)
-		return lb_gcs_fail(
+		return lb_psup_fail(
 		    op, LB_EAGAIN,
 		    "%s: %s is unavailable (HTTP %ld %s: %s) after %d retries; try again "
 		    "later",
 		    r->what, c->o.endpoint, r->status, reason, message, c->o.max_retries);
-	return lb_gcs_fail(op, r->status == 400 ? LB_EINVAL : LB_EIO, "%s: HTTP %ld %s: %s",
-	                   r->what, r->status, reason, message);
+	return lb_psup_fail(op, r->status == 400 ? LB_EINVAL : LB_EIO, "%s: HTTP %ld %s: %s",
+	                    r->what, r->status, reason, message);
 }

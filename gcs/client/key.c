@@ -43,18 +43,19 @@ lb_gcs_key_parse(const char *json, const char *source, lb_gcs_key *out, lb_gcs_o
 	snprintf(k.source, sizeof(k.source), "%s", source);
 	if (root == NULL || !cJSON_IsObject(root)) {
 		error =
-		    lb_gcs_fail(op, LB_EINVAL,
-		                "credentialsFile %s is not JSON; expected a service-account key "
-		                "file from the Google Cloud console",
-		                source);
+		    lb_psup_fail(op, LB_EINVAL,
+		                 "credentialsFile %s is not JSON; expected a service-account key "
+		                 "file from the Google Cloud console",
+		                 source);
 		goto done;
 	}
 	type = cJSON_GetObjectItemCaseSensitive(root, "type");
 	if (!cJSON_IsString(type) || strcmp(type->valuestring, "service_account") != 0) {
-		error = lb_gcs_fail(op, LB_EINVAL,
-		                    "credentialsFile %s has type '%s', not 'service_account'; only "
-		                    "service-account keys are supported",
-		                    source, cJSON_IsString(type) ? type->valuestring : "(missing)");
+		error =
+		    lb_psup_fail(op, LB_EINVAL,
+		                 "credentialsFile %s has type '%s', not 'service_account'; only "
+		                 "service-account keys are supported",
+		                 source, cJSON_IsString(type) ? type->valuestring : "(missing)");
 		goto done;
 	}
 	pem = cJSON_GetObjectItemCaseSensitive(root, "private_key");
@@ -63,20 +64,20 @@ lb_gcs_key_parse(const char *json, const char *source, lb_gcs_key *out, lb_gcs_o
 	k.token_uri = json_str(root, "token_uri");
 	if (k.client_email == NULL || !cJSON_IsString(pem)) {
 		error =
-		    lb_gcs_fail(op, LB_EINVAL,
-		                "credentialsFile %s lacks %s; download a new key for the service "
-		                "account",
-		                source, k.client_email ? "private_key" : "client_email");
+		    lb_psup_fail(op, LB_EINVAL,
+		                 "credentialsFile %s lacks %s; download a new key for the service "
+		                 "account",
+		                 source, k.client_email ? "private_key" : "client_email");
 		goto done;
 	}
 	if (k.token_uri == NULL && (k.token_uri = strdup(LB_GCS_DEFAULT_TOKEN_URI)) == NULL) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	bio = BIO_new_mem_buf(pem->valuestring, -1);
 	if (bio == NULL || (k.pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
 	    EVP_PKEY_base_id(k.pkey) != EVP_PKEY_RSA) {
-		error = lb_gcs_fail(
+		error = lb_psup_fail(
 		    op, LB_EINVAL,
 		    "credentialsFile %s: private_key is not an RSA private key in PEM", source);
 		goto done;
@@ -98,16 +99,16 @@ lb_gcs_key_load(const char *path, lb_gcs_key *out, lb_gcs_op *op)
 	size_t n;
 	int error;
 	if (f == NULL)
-		return lb_gcs_fail(op, LB_EINVAL, "cannot open credentialsFile %s: %s", path,
-		                   strerror(errno));
+		return lb_psup_fail(op, LB_EINVAL, "cannot open credentialsFile %s: %s", path,
+		                    strerror(errno));
 	if ((buf = malloc(KEY_FILE_MAX + 1)) == NULL) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	n = fread(buf, 1, KEY_FILE_MAX + 1, f);
 	if (n > KEY_FILE_MAX) {
-		error = lb_gcs_fail(op, LB_EINVAL,
-		                    "credentialsFile %s is larger than 64 KiB; not a key", path);
+		error = lb_psup_fail(op, LB_EINVAL,
+		                     "credentialsFile %s is larger than 64 KiB; not a key", path);
 		goto done;
 	}
 	buf[n] = '\0';
@@ -135,8 +136,8 @@ lb_gcs_rs256(const lb_gcs_key *k,
 	if (md == NULL || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->pkey) != 1 ||
 	    EVP_DigestSign(md, NULL, &n, data, len) != 1 || (sig = malloc(n)) == NULL ||
 	    EVP_DigestSign(md, sig, &n, data, len) != 1) {
-		error = lb_gcs_fail(op, LB_ERROR, "RSA-SHA256 signing with the key of %s failed",
-		                    k->client_email);
+		error = lb_psup_fail(op, LB_ERROR, "RSA-SHA256 signing with the key of %s failed",
+		                     k->client_email);
 		free(sig);
 		goto done;
 	}
@@ -184,7 +185,7 @@ lb_gcs_jwt(const lb_gcs_key *k, const char *scope, int64_t now, char **jwt_out, 
 	input = NULL;
 	goto done;
 nomem:
-	error = lb_gcs_fail(op, LB_ENOMEM, "out of memory while building the token request");
+	error = lb_psup_fail(op, LB_ENOMEM, "out of memory while building the token request");
 done:
 	cJSON_Delete(h);
 	cJSON_Delete(c);

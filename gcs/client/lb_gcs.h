@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <lifeboat/plugin/errors.h>
 #include <lifeboat/plugin/host.h>
+#include "lb_psup.h"
 
 #define LB_GCS_CHUNK_QUANTUM (256 * 1024LL)
 #define LB_GCS_DEFAULT_CHUNK (8 * 1024 * 1024LL)
@@ -23,15 +24,8 @@
 #define LB_GCS_SCOPE "https://www.googleapis.com/auth/devstorage.read_write"
 #define LB_GCS_MAX_SIGNED_TTL_MS (604800 * 1000LL)
 
-/** Per-call hooks and the failure message. Zero it, fill what you have. */
-typedef struct lb_gcs_op {
-	int (*cancelled)(void *ud);                             /**< nonzero: stop */
-	int (*progress)(void *ud, int64_t done, int64_t total); /**< <0: stop (canceled) */
-	void (*log)(void *ud, int level, const char *msg);      /**< LB_LOG_* levels */
-	void *ud;
-	int code;       /**< last error code (also returned) */
-	char msg[1024]; /**< one sentence: what failed, on what, why, what to do */
-} lb_gcs_op;
+/** Per-call hooks and the failure message (plugins/support): zero it, fill what you have. */
+typedef lb_psup_op lb_gcs_op;
 
 typedef struct lb_gcs_options {
 	char *endpoint;         /**< "scheme://authority[/base]", no trailing '/' */
@@ -58,10 +52,6 @@ typedef struct lb_gcs_key {
 
 typedef struct lb_gcs_client lb_gcs_client;
 
-/** Set op->msg and op->code; returns @p code. */
-int lb_gcs_fail(lb_gcs_op *op, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* options.c: Velero-named config keys -> options. Unknown keys and bad values: LB_EINVAL
  * naming the key. */
 int lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb_gcs_op *op);
@@ -85,9 +75,7 @@ int lb_gcs_rs256(const lb_gcs_key *k,
 int lb_gcs_jwt(const lb_gcs_key *k, const char *scope, int64_t now, char **jwt_out, lb_gcs_op *op);
 
 /* uri.c */
-/** Percent-encode everything but RFC 3986 unreserved characters; keep '/' when
- *  @p keep_slash. malloc'd, NULL on ENOMEM. */
-char *lb_gcs_escape(const char *s, int keep_slash);
+/* Percent-encoding is plugins/support's lb_psup_pct_encode. */
 char *lb_gcs_b64url(const unsigned char *p, size_t n);
 
 /* client.c. Takes ownership of @p opts and @p key (zeroed on success). @p key may be empty

@@ -26,10 +26,10 @@ bucket_missing(const lb_gcs_req *r)
 static int
 fail_bucket(lb_gcs_op *op, const char *bucket)
 {
-	return lb_gcs_fail(op, LB_ENOTFOUND,
-	                   "bucket %s does not exist (HTTP 404); create it or fix the location's "
-	                   "bucket",
-	                   bucket);
+	return lb_psup_fail(op, LB_ENOTFOUND,
+	                    "bucket %s does not exist (HTTP 404); create it or fix the location's "
+	                    "bucket",
+	                    bucket);
 }
 
 int
@@ -42,7 +42,7 @@ lb_gcs_get(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name
 	lb_gcs_req_init(&r, "GET", NULL, what);
 	if (base == NULL || (url = malloc(strlen(base) + 16)) == NULL ||
 	    (r.md5 = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(r.md5, EVP_md5(), NULL) != 1) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	sprintf(url, "%s?alt=media", base);
@@ -55,10 +55,10 @@ lb_gcs_get(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name
 		goto done;
 	}
 	if (r.content_length >= 0 && r.sink_written != r.content_length) {
-		error = lb_gcs_fail(op, LB_EIO,
-		                    "%s: got %" PRId64 " bytes but the object has %" PRId64
-		                    "; the connection was cut, retry",
-		                    what, r.sink_written, r.content_length);
+		error = lb_psup_fail(op, LB_EIO,
+		                     "%s: got %" PRId64 " bytes but the object has %" PRId64
+		                     "; the connection was cut, retry",
+		                     what, r.sink_written, r.content_length);
 		goto done;
 	}
 	if (r.goog_hash_md5[0]) {
@@ -68,7 +68,7 @@ lb_gcs_get(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *name
 		EVP_DigestFinal_ex(r.md5, md, &mdlen);
 		EVP_EncodeBlock((unsigned char *) b64, md, (int) mdlen);
 		if (strcmp(b64, r.goog_hash_md5) != 0) {
-			error = lb_gcs_fail(
+			error = lb_psup_fail(
 			    op, LB_ECORRUPT,
 			    "%s: MD5 of the bytes received (%s) differs from the object's "
 			    "(%s)",
@@ -95,7 +95,7 @@ lb_gcs_exists(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *n
 	describe(what, sizeof(what), "metadata of", bucket, name);
 	lb_gcs_req_init(&r, "GET", NULL, what);
 	if (base == NULL || (url = malloc(strlen(base) + 32)) == NULL) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	sprintf(url, "%s?fields=name,size", base);
@@ -124,7 +124,7 @@ lb_gcs_delete(lb_gcs_client *c, lb_gcs_op *op, const char *bucket, const char *n
 	describe(what, sizeof(what), "delete", bucket, name);
 	lb_gcs_req_init(&r, "DELETE", url, what);
 	if (url == NULL) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	if ((error = lb_gcs_http(c, op, &r)) < 0)
@@ -149,8 +149,8 @@ lb_gcs_list(lb_gcs_client *c,
             void *ud)
 {
 	char what[1200], *base = lb_gcs_object_url(c, "/storage/v1", bucket, NULL);
-	char *eprefix = lb_gcs_escape(prefix ? prefix : "", 0);
-	char *edelim = lb_gcs_escape(delimiter ? delimiter : "", 0);
+	char *eprefix = lb_psup_pct_encode(prefix ? prefix : "", 0);
+	char *edelim = lb_psup_pct_encode(delimiter ? delimiter : "", 0);
 	char *token = NULL, *url = NULL;
 	lb_gcs_req r;
 	cJSON *root = NULL;
@@ -158,7 +158,7 @@ lb_gcs_list(lb_gcs_client *c,
 	describe(what, sizeof(what), "list", bucket, prefix);
 	lb_gcs_req_init(&r, "GET", NULL, what);
 	if (base == NULL || eprefix == NULL || edelim == NULL) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	do {
@@ -166,7 +166,7 @@ lb_gcs_list(lb_gcs_client *c,
 		           (token ? strlen(token) : 0) + 128;
 		free(url);
 		if ((url = malloc(n)) == NULL) {
-			error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+			error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 			goto done;
 		}
 		snprintf(url, n, "%s?maxResults=1000&prefix=%s%s%s%s%s%s", base, eprefix,
@@ -184,7 +184,7 @@ lb_gcs_list(lb_gcs_client *c,
 		}
 		cJSON_Delete(root);
 		if ((root = cJSON_Parse(r.resp ? r.resp : "")) == NULL) {
-			error = lb_gcs_fail(op, LB_EPROTO, "%s: the answer is not JSON", what);
+			error = lb_psup_fail(op, LB_EPROTO, "%s: the answer is not JSON", what);
 			goto done;
 		}
 		const cJSON *arr =
@@ -198,8 +198,8 @@ lb_gcs_list(lb_gcs_client *c,
 				continue;
 			if ((error = cb(ud, s->valuestring, delimiter != NULL)) < 0) {
 				if (op->code != error)
-					lb_gcs_fail(op, error, "%s: storing the result failed",
-					            what);
+					lb_psup_fail(op, error, "%s: storing the result failed",
+					             what);
 				goto done;
 			}
 		}
@@ -207,12 +207,12 @@ lb_gcs_list(lb_gcs_client *c,
 		free(token);
 		token = NULL;
 		if (cJSON_IsString(next) && next->valuestring[0] &&
-		    (token = lb_gcs_escape(next->valuestring, 0)) == NULL) {
-			error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		    (token = lb_psup_pct_encode(next->valuestring, 0)) == NULL) {
+			error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 			goto done;
 		}
-		if (++pages % 10 == 0 && op->cancelled && op->cancelled(op->ud)) {
-			error = lb_gcs_fail(op, LB_ECANCELED, "%s was canceled", what);
+		if (++pages % 10 == 0 && lb_psup_cancelled(op)) {
+			error = lb_psup_fail(op, LB_ECANCELED, "%s was canceled", what);
 			goto done;
 		}
 	} while (token);

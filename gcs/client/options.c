@@ -65,15 +65,6 @@ lb_gcs_options_free(lb_gcs_options *o)
 	memset(o, 0, sizeof(*o));
 }
 
-static int
-known(const char *k)
-{
-	for (const char *const *p = known_keys; *p; p++)
-		if (strcmp(*p, k) == 0)
-			return 1;
-	return 0;
-}
-
 int
 lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb_gcs_op *op)
 {
@@ -88,8 +79,8 @@ lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb
 	o.stall_timeout_ms = 60000;
 	for (uint32_t i = 0; i < count; i++) {
 		const char *k = items[i].key, *v = items[i].value ? items[i].value : "";
-		if (k == NULL || !known(k)) {
-			error = lb_gcs_fail(
+		if (k == NULL || !lb_psup_in_list(k, known_keys)) {
+			error = lb_psup_fail(
 			    op, LB_EINVAL,
 			    "config key '%s' is not known to lifeboat.io/gcp; valid keys: "
 			    "credentialsFile, serviceAccount, kmsKeyName, storeEndpoint, "
@@ -103,27 +94,28 @@ lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb
 		            strcmp(k, "serviceAccountEmail") == 0) &&
 		           *v) {
 			if (strchr(v, '@') == NULL) {
-				error = lb_gcs_fail(op, LB_EINVAL,
-				                    "config %s '%s' is not a service-account email "
-				                    "(name@project.iam.gserviceaccount.com)",
-				                    k, v);
+				error =
+				    lb_psup_fail(op, LB_EINVAL,
+				                 "config %s '%s' is not a service-account email "
+				                 "(name@project.iam.gserviceaccount.com)",
+				                 k, v);
 				goto done;
 			}
 			error = set_str(&o.service_account, v);
 		} else if (strcmp(k, "kmsKeyName") == 0 && *v) {
 			if (strncmp(v, "projects/", 9) != 0 || strstr(v, "/cryptoKeys/") == NULL) {
-				error =
-				    lb_gcs_fail(op, LB_EINVAL,
-				                "config kmsKeyName '%s' is not a key resource name "
-				                "(projects/P/locations/L/keyRings/R/cryptoKeys/K)",
-				                v);
+				error = lb_psup_fail(
+				    op, LB_EINVAL,
+				    "config kmsKeyName '%s' is not a key resource name "
+				    "(projects/P/locations/L/keyRings/R/cryptoKeys/K)",
+				    v);
 				goto done;
 			}
 			error = set_str(&o.kms_key_name, v);
 		} else if (strcmp(k, "storeEndpoint") == 0 && *v) {
 			size_t n = strlen(v);
 			if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
-				error = lb_gcs_fail(
+				error = lb_psup_fail(
 				    op, LB_EINVAL,
 				    "config storeEndpoint '%s' must start with http:// or "
 				    "https:// (e.g. https://storage.googleapis.com)",
@@ -144,7 +136,7 @@ lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb
 			int64_t s;
 			if (lb_gcs_parse_size(v, &s) < 0 || s <= 0 ||
 			    s % LB_GCS_CHUNK_QUANTUM != 0 || s > LB_GCS_MAX_CHUNK) {
-				error = lb_gcs_fail(
+				error = lb_psup_fail(
 				    op, LB_EINVAL,
 				    "config chunkSize '%s' must be a multiple of 256KiB up "
 				    "to 1GiB (e.g. 8MiB)",
@@ -153,24 +145,15 @@ lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb
 			}
 			o.chunk_size = s;
 		} else if (strcmp(k, "maxRetries") == 0 && *v) {
-			char *end;
-			long r = strtol(v, &end, 10);
-			if (*end != '\0' || r < 0 || r > 100) {
-				error = lb_gcs_fail(
+			if (lb_psup_parse_int(v, 0, 100, &o.max_retries) < 0) {
+				error = lb_psup_fail(
 				    op, LB_EINVAL,
 				    "config maxRetries '%s' must be a whole number 0..100", v);
 				goto done;
 			}
-			o.max_retries = (int) r;
 		} else if (strcmp(k, "caCert") == 0 && *v) {
-			if (strstr(v, "-----BEGIN CERTIFICATE-----") == NULL) {
-				error = lb_gcs_fail(
-				    op, LB_EINVAL,
-				    "config caCert does not hold a PEM certificate "
-				    "(-----BEGIN CERTIFICATE-----); pass the CA bundle's "
-				    "content, not its path");
+			if ((error = lb_psup_check_ca_pem(op, v)) < 0)
 				goto done;
-			}
 			error = set_str(&o.ca_pem, v);
 		}
 		if (error < 0)
@@ -188,7 +171,7 @@ lb_gcs_options_parse(const lb_kv *items, uint32_t count, lb_gcs_options *out, lb
 	error = 0;
 	goto done;
 nomem:
-	error = lb_gcs_fail(op, LB_ENOMEM, "out of memory while reading the gcp config");
+	error = lb_psup_fail(op, LB_ENOMEM, "out of memory while reading the gcp config");
 done:
 	lb_gcs_options_free(&o);
 	return error;

@@ -12,17 +12,6 @@
 #include <openssl/sha.h>
 #include "gcs_internal.h"
 
-static void
-hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int
 lb_gcs_sign_url(const lb_gcs_options *o,
                 const lb_gcs_key *k,
@@ -39,26 +28,22 @@ lb_gcs_sign_url(const lb_gcs_options *o,
 	unsigned char digest[SHA256_DIGEST_LENGTH], *sig = NULL;
 	size_t sig_len = 0, n;
 	const char *auth, *slash;
-	struct tm tm;
-	time_t t;
 	int error = 0;
 	int64_t ttl_s = (ttl_ms + 999) / 1000;
 	if (ttl_ms < 1000 || ttl_ms > LB_GCS_MAX_SIGNED_TTL_MS)
-		return lb_gcs_fail(op, LB_EINVAL,
-		                   "signed URL lifetime %" PRId64
-		                   " ms is outside 1 s .. 7 days (V4 "
-		                   "signing allows at most 604800 s)",
-		                   ttl_ms);
-	t = (time_t) (now ? now : time(NULL));
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%Y%m%dT%H%M%SZ", &tm);
+		return lb_psup_fail(op, LB_EINVAL,
+		                    "signed URL lifetime %" PRId64
+		                    " ms is outside 1 s .. 7 days (V4 "
+		                    "signing allows at most 604800 s)",
+		                    ttl_ms);
+	lb_psup_iso8601_basic(now ? now : (int64_t) time(NULL), date);
 	memcpy(day, date, 8);
 	day[8] = '\0';
 	auth = strstr(o->endpoint, "://") + 3;
 	slash = strchr(auth, '/');
 	n = slash ? (size_t) (slash - auth) : strlen(auth);
 	if (n >= sizeof(host))
-		return lb_gcs_fail(op, LB_EINVAL, "storeEndpoint host is too long");
+		return lb_psup_fail(op, LB_EINVAL, "storeEndpoint host is too long");
 	memcpy(host, auth, n);
 	host[n] = '\0';
 	/* The Host header carries no default port. */
@@ -67,15 +52,15 @@ lb_gcs_sign_url(const lb_gcs_options *o,
 	    (strncmp(o->endpoint, "http://", 7) == 0 && n > 3 && strcmp(host + n - 3, ":80") == 0))
 		*strrchr(host, ':') = '\0';
 	snprintf(scope, sizeof(scope), "%s/auto/storage/goog4_request", day);
-	ebucket = lb_gcs_escape(bucket, 0);
-	ename = lb_gcs_escape(name, 1);
+	ebucket = lb_psup_pct_encode(bucket, 0);
+	ename = lb_psup_pct_encode(name, 1);
 	if (ebucket == NULL || ename == NULL)
 		goto nomem;
 	n = strlen(k->client_email) + strlen(scope) + 2;
 	if ((cred = malloc(n)) == NULL)
 		goto nomem;
 	snprintf(cred, n, "%s/%s", k->client_email, scope);
-	char *ecred = lb_gcs_escape(cred, 0);
+	char *ecred = lb_psup_pct_encode(cred, 0);
 	if (ecred == NULL)
 		goto nomem;
 	free(cred);
@@ -97,7 +82,7 @@ lb_gcs_sign_url(const lb_gcs_options *o,
 		goto nomem;
 	snprintf(canon, n, "GET\n%s\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD", path, query, host);
 	SHA256((unsigned char *) canon, strlen(canon), digest);
-	hex(digest, sizeof(digest), sha);
+	lb_psup_hex(digest, sizeof(digest), sha);
 	n = strlen(date) + strlen(scope) + 128;
 	if ((sts = malloc(n)) == NULL)
 		goto nomem;
@@ -106,7 +91,7 @@ lb_gcs_sign_url(const lb_gcs_options *o,
 		goto done;
 	if ((sighex = malloc(sig_len * 2 + 1)) == NULL)
 		goto nomem;
-	hex(sig, sig_len, sighex);
+	lb_psup_hex(sig, sig_len, sighex);
 	n = strlen(o->endpoint) + strlen(path) + strlen(query) + strlen(sighex) + 32;
 	if ((url = malloc(n)) == NULL)
 		goto nomem;
@@ -117,7 +102,7 @@ lb_gcs_sign_url(const lb_gcs_options *o,
 	url = NULL;
 	goto done;
 nomem:
-	error = lb_gcs_fail(op, LB_ENOMEM, "out of memory while signing a URL");
+	error = lb_psup_fail(op, LB_ENOMEM, "out of memory while signing a URL");
 done:
 	free(ebucket);
 	free(ename);

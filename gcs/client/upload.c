@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "gcs_internal.h"
@@ -40,9 +39,9 @@ static char *
 upload_url(lb_gcs_client *c, const char *bucket, const char *name, const char *type)
 {
 	char *base = lb_gcs_object_url(c, "/upload/storage/v1", bucket, NULL);
-	char *ename = lb_gcs_escape(name, 0), *kms = NULL, *url = NULL;
+	char *ename = lb_psup_pct_encode(name, 0), *kms = NULL, *url = NULL;
 	if (c->o.kms_key_name)
-		kms = lb_gcs_escape(c->o.kms_key_name, 0);
+		kms = lb_psup_pct_encode(c->o.kms_key_name, 0);
 	if (base && ename && (c->o.kms_key_name == NULL || kms)) {
 		size_t n = strlen(base) + strlen(ename) + (kms ? strlen(kms) : 0) + 64;
 		if ((url = malloc(n)) != NULL)
@@ -69,7 +68,7 @@ put_media(lb_gcs_client *c,
 	int error = 0;
 	lb_gcs_req_init(&r, "POST", url, what);
 	if (url == NULL) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	r.body = buf;
@@ -102,7 +101,7 @@ start_session(lb_gcs_client *c,
 	    (c->o.kms_key_name &&
 	     cJSON_AddStringToObject(meta, "kmsKeyName", c->o.kms_key_name) == NULL) ||
 	    (body = cJSON_PrintUnformatted(meta)) == NULL) {
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 		goto done;
 	}
 	r.body = body;
@@ -115,14 +114,14 @@ start_session(lb_gcs_client *c,
 		goto done;
 	}
 	if (r.location[0] == '\0') {
-		error = lb_gcs_fail(op, LB_EPROTO,
-		                    "%s: the resumable upload was started but the answer has no "
-		                    "Location header",
-		                    what);
+		error = lb_psup_fail(op, LB_EPROTO,
+		                     "%s: the resumable upload was started but the answer has no "
+		                     "Location header",
+		                     what);
 		goto done;
 	}
 	if ((*session_out = strdup(r.location)) == NULL)
-		error = lb_gcs_fail(op, LB_ENOMEM, "out of memory");
+		error = lb_psup_fail(op, LB_ENOMEM, "out of memory");
 done:
 	cJSON_Delete(meta);
 	free(body);
@@ -175,10 +174,10 @@ put_chunk(lb_gcs_client *c,
 			if (r.status == 200 || r.status == 201) {
 				if (total >= 0 && offset + len == total)
 					goto done;
-				error = lb_gcs_fail(op, LB_EPROTO,
-				                    "%s: the session finished after %" PRId64
-				                    " bytes, before the last chunk",
-				                    what, offset + len);
+				error = lb_psup_fail(op, LB_EPROTO,
+				                     "%s: the session finished after %" PRId64
+				                     " bytes, before the last chunk",
+				                     what, offset + len);
 				goto done;
 			}
 			if (r.status == 308) {
@@ -187,15 +186,15 @@ put_chunk(lb_gcs_client *c,
 					goto done;
 				if (have < offset || have > offset + len) {
 					error =
-					    lb_gcs_fail(op, LB_EPROTO,
-					                "%s: the session holds %" PRId64
-					                " bytes after a chunk ending at %" PRId64,
-					                what, have, offset + len);
+					    lb_psup_fail(op, LB_EPROTO,
+					                 "%s: the session holds %" PRId64
+					                 " bytes after a chunk ending at %" PRId64,
+					                 what, have, offset + len);
 					goto done;
 				}
 				pos = have - offset; /* partly taken: send the rest */
 				if (++attempt > c->o.max_retries + 1) {
-					error = lb_gcs_fail(
+					error = lb_psup_fail(
 					    op, LB_EIO,
 					    "%s: the session keeps taking part of a chunk", what);
 					goto done;
@@ -210,15 +209,13 @@ put_chunk(lb_gcs_client *c,
 				error = lb_gcs_http_fail(c, op, &r);
 			goto done;
 		}
-		uint32_t rnd = 0;
-		if (getrandom(&rnd, sizeof(rnd), 0) < 0)
-			rnd = 7;
-		int64_t ms = lb_gcs_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms, rnd);
-		lb_gcs_logf(op, LB_LOG_WARN,
-		            "%s: chunk at %" PRId64 " failed (%s); retry %d of %d in %" PRId64
-		            " ms",
-		            what, offset, error < 0 ? op->msg : "HTTP 5xx/429", attempt + 1,
-		            c->o.max_retries, ms);
+		int64_t ms = lb_psup_backoff_ms(attempt, c->o.retry_base_ms, c->o.retry_cap_ms,
+		                                lb_psup_jitter());
+		lb_psup_logf(op, LB_LOG_WARN,
+		             "%s: chunk at %" PRId64 " failed (%s); retry %d of %d in %" PRId64
+		             " ms",
+		             what, offset, error < 0 ? op->msg : "HTTP 5xx/429", attempt + 1,
+		             c->o.max_retries, ms);
 		attempt++;
 		if ((error = lb_gcs_sleep(op, ms)) < 0)
 			goto done;
@@ -233,7 +230,7 @@ put_chunk(lb_gcs_client *c,
 		if (r.status == 200 || r.status == 201) {
 			if (total >= 0 && offset + len == total)
 				goto done;
-			error = lb_gcs_fail(op, LB_EPROTO, "%s: the session finished early", what);
+			error = lb_psup_fail(op, LB_EPROTO, "%s: the session finished early", what);
 			goto done;
 		}
 		if (r.status != 308) {
@@ -242,10 +239,10 @@ put_chunk(lb_gcs_client *c,
 		}
 		int64_t have = persisted(&r);
 		if (have < offset || have > offset + len) {
-			error = lb_gcs_fail(op, LB_EPROTO,
-			                    "%s: the session holds %" PRId64
-			                    " bytes, outside the chunk %" PRId64 "..%" PRId64,
-			                    what, have, offset, offset + len);
+			error = lb_psup_fail(op, LB_EPROTO,
+			                     "%s: the session holds %" PRId64
+			                     " bytes, outside the chunk %" PRId64 "..%" PRId64,
+			                     what, have, offset, offset + len);
 			goto done;
 		}
 		if (have == offset + len && !(total >= 0 && offset + len == total))
@@ -277,19 +274,19 @@ lb_gcs_put(
 	int error = 0, rerr;
 	snprintf(what, sizeof(what), "upload gs://%s/%s", bucket, name);
 	if (buf == NULL)
-		return lb_gcs_fail(op, LB_ENOMEM, "%s: no memory for a %" PRId64 "-byte chunk",
-		                   what, chunk);
+		return lb_psup_fail(op, LB_ENOMEM, "%s: no memory for a %" PRId64 "-byte chunk",
+		                    what, chunk);
 	if ((have = read_full(fd, buf, chunk + 1, &rerr)) < 0) {
-		error = lb_gcs_fail(op, LB_EIO, "%s: reading the input failed: %s", what,
-		                    strerror(rerr));
+		error = lb_psup_fail(op, LB_EIO, "%s: reading the input failed: %s", what,
+		                     strerror(rerr));
 		goto done;
 	}
 	if (have <= chunk) {
 		if (size >= 0 && have != size) {
-			error = lb_gcs_fail(op, LB_EIO,
-			                    "%s: the input had %" PRId64 " bytes, not the %" PRId64
-			                    " announced",
-			                    what, have, size);
+			error = lb_psup_fail(op, LB_EIO,
+			                     "%s: the input had %" PRId64 " bytes, not the %" PRId64
+			                     " announced",
+			                     what, have, size);
 			goto done;
 		}
 		if ((error = put_media(c, op, bucket, name, buf, have, what)) < 0)
@@ -305,24 +302,24 @@ lb_gcs_put(
 		int64_t len = final ? have : chunk;
 		int64_t total = final ? offset + len : (size >= 0 ? size : -1);
 		if (final && size >= 0 && total != size) {
-			error = lb_gcs_fail(op, LB_EIO,
-			                    "%s: the input had %" PRId64 " bytes, not the %" PRId64
-			                    " announced",
-			                    what, total, size);
+			error = lb_psup_fail(op, LB_EIO,
+			                     "%s: the input had %" PRId64 " bytes, not the %" PRId64
+			                     " announced",
+			                     what, total, size);
 			goto done;
 		}
 		if (!final && size >= 0 && offset + len >= size) {
-			error = lb_gcs_fail(op, LB_EIO,
-			                    "%s: the input is longer than the %" PRId64
-			                    " bytes announced",
-			                    what, size);
+			error = lb_psup_fail(op, LB_EIO,
+			                     "%s: the input is longer than the %" PRId64
+			                     " bytes announced",
+			                     what, size);
 			goto done;
 		}
 		if ((error = put_chunk(c, op, session, buf, len, offset, total, what)) < 0)
 			goto done;
 		offset += len;
 		if (op->progress && op->progress(op->ud, offset, size) < 0) {
-			error = lb_gcs_fail(op, LB_ECANCELED, "%s was canceled", what);
+			error = lb_psup_fail(op, LB_ECANCELED, "%s was canceled", what);
 			goto done;
 		}
 		if (final)
@@ -330,8 +327,8 @@ lb_gcs_put(
 		buf[0] = buf[chunk];
 		int64_t more = read_full(fd, buf + 1, chunk, &rerr);
 		if (more < 0) {
-			error = lb_gcs_fail(op, LB_EIO, "%s: reading the input failed: %s", what,
-			                    strerror(rerr));
+			error = lb_psup_fail(op, LB_EIO, "%s: reading the input failed: %s", what,
+			                     strerror(rerr));
 			goto done;
 		}
 		have = 1 + more;

@@ -1,38 +1,8 @@
 /*
- * Percent-encoding of object names and base64url, both malloc'd.
+ * base64url, malloc'd (percent-encoding is lb_psup_pct_encode).
  */
 #include <stdlib.h>
-#include <string.h>
 #include "lb_gcs.h"
-
-static int
-unreserved(unsigned char ch)
-{
-	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-	       ch == '-' || ch == '.' || ch == '_' || ch == '~';
-}
-
-char *
-lb_gcs_escape(const char *s, int keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s);
-	char *out = malloc(n * 3 + 1), *p = out;
-	if (out == NULL)
-		return NULL;
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char) *s;
-		if (unreserved(ch) || (keep_slash && ch == '/')) {
-			*p++ = (char) ch;
-		} else {
-			*p++ = '%';
-			*p++ = hex[ch >> 4];
-			*p++ = hex[ch & 15];
-		}
-	}
-	*p = '\0';
-	return out;
-}
 
 char *
 lb_gcs_b64url(const unsigned char *in, size_t n)

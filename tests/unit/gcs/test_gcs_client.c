@@ -110,10 +110,10 @@ static void
 t_escape_b64(void **state)
 {
 	(void) state;
-	char *s = lb_gcs_escape("a/b c+ü~", 0);
+	char *s = lb_psup_pct_encode("a/b c+ü~", 0);
 	assert_string_equal(s, "a%2Fb%20c%2B%C3%BC~");
 	free(s);
-	s = lb_gcs_escape("a/b c", 1);
+	s = lb_psup_pct_encode("a/b c", 1);
 	assert_string_equal(s, "a/b%20c");
 	free(s);
 	s = lb_gcs_b64url((const unsigned char *) "\xfb\xff", 2);
@@ -268,11 +268,11 @@ t_retry_policy(void **state)
 	assert_true(lb_gcs_retryable(CURLE_RECV_ERROR, 0));
 	assert_false(lb_gcs_retryable(CURLE_URL_MALFORMAT, 0));
 	for (int a = 0; a < 12; a++) {
-		int64_t lo = lb_gcs_backoff_ms(a, 200, 10000, 0);
-		int64_t hi = lb_gcs_backoff_ms(a, 200, 10000, 0xffffffffu);
+		int64_t lo = lb_psup_backoff_ms(a, 200, 10000, 0);
+		int64_t hi = lb_psup_backoff_ms(a, 200, 10000, 0xffffffffu);
 		assert_true(lo >= 100 && hi <= 10000 && lo <= hi);
 	}
-	assert_int_equal(lb_gcs_backoff_ms(20, 200, 10000, 0), 5000);
+	assert_int_equal(lb_psup_backoff_ms(20, 200, 10000, 0), 5000);
 }
 
 static void
