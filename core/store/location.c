@@ -60,6 +60,17 @@ from_call(lb_call *call, int code, const char *what, const char *key)
 	return lb_error_set(code, "%s %s: %s", what, key, lb_strerror(code));
 }
 
+int
+lb_location_engine_key(const char *key)
+{
+	static const char *const engine_keys[] = {"repoPassword", "repoPasswordFile", NULL};
+
+	for (const char *const *k = engine_keys; *k; k++)
+		if (!strcmp(*k, key))
+			return 1;
+	return 0;
+}
+
 static int
 valid_key(const char *key)
 {
@@ -160,7 +171,8 @@ lb_location_open(lb_plugin_manager *mgr,
 		goto done;
 	}
 	for (size_t i = 0; i < cfg->config.count; i++)
-		kv[n++] = cfg->config.items[i];
+		if (!lb_location_engine_key(cfg->config.items[i].key))
+			kv[n++] = cfg->config.items[i];
 	kv[n++] = (lb_kv){"bucket", cfg->bucket};
 	kv[n++] = (lb_kv){"prefix", cfg->prefix ? cfg->prefix : ""};
 	if (cfg->credentials_file)

@@ -20,7 +20,8 @@ typedef struct lb_location lb_location;
 
 /* Open the location described by @cfg through its provider's plugin. Velero-style, the
  * plugin's config gets `bucket`, `prefix` and `credentialsFile` added to the location's own
- * config map. */
+ * config map; the keys the engine itself reads there (lb_location_engine_key: the fs-copy
+ * repository password) are kept from the plugin. */
 int lb_location_open(lb_plugin_manager *mgr,
 		     const lb_storage_location_cfg *cfg,
 		     lb_call *call,
@@ -33,6 +34,8 @@ int lb_location_wrap(const lb_object_store_handle *h,
 		     int read_only,
 		     lb_location **out);
 void lb_location_close(lb_location *loc);
+/* Nonzero for a location config key that belongs to the engine, not the plugin. */
+int lb_location_engine_key(const char *key);
 
 const char *lb_location_name(const lb_location *loc);
 const char *lb_location_bucket(const lb_location *loc);
