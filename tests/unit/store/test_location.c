@@ -217,12 +217,23 @@ read_only_refused_in_engine(void **state)
 	lb_call_free(call);
 }
 
+static void
+engine_keys_are_not_the_plugins(void **state)
+{
+	(void) state;
+	assert_true(lb_location_engine_key("repoPassword"));
+	assert_true(lb_location_engine_key("repoPasswordFile"));
+	assert_false(lb_location_engine_key("region"));
+	assert_false(lb_location_engine_key("root"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(prefix_is_applied_and_stripped, reset),
 		cmocka_unit_test_setup(read_only_refused_in_engine, reset),
+		cmocka_unit_test(engine_keys_are_not_the_plugins),
 	};
 	return cmocka_run_group_tests_name("store.location", tests, NULL, reset);
 }
