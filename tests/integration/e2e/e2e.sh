@@ -270,6 +270,11 @@ check "cluster A: backup delete $NAME" contains "$out" "deleted"
 left=$(list "$PREFIX/backups/$NAME/"); lrc=$?
 check "listing: no object left under $PREFIX/backups/$NAME/" test $lrc -le 1 -a -z "$left"
 [ -z "$left" ] || sed 's/^/#   left: /' <<<"$left"
+if [ "$BACKEND" = rgw ]; then  # informational: Velero also forgets the backup's restic snapshots
+  n=$(RESTIC_PASSWORD_FILE=$work/repo-pw restic --no-cache -r "s3:$S3_ENDPOINT/$BUCKET/$PREFIX/restic/demo" \
+      snapshots --tag "backup=$NAME" --json 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))')
+  echo "# info: restic snapshots tagged backup=$NAME after backup delete: ${n:-?}"
+fi
 check "backup get no longer lists it (A)" test -z "$(lba backup get 2>&1 | grep "^$NAME ")"
 check "backup get no longer lists it (B)" test -z "$(lbb backup get 2>&1 | grep "^$NAME ")"
 
