@@ -210,19 +210,17 @@ if [ "$BACKEND" != gcs ]; then
   # informational: the biggest objects and whether they went up as multipart (ETag "...-N")
   a s3api list-objects-v2 --bucket "$BUCKET" --prefix "$PREFIX/" --query 'Contents[].[Size,ETag,Key]' --output text |
     sort -n | tail -2 | sed 's/^/# info: size etag key: /'
-  rout=$(RESTIC_PASSWORD_FILE=$work/repo-pw restic --no-cache -r "s3:$S3_ENDPOINT/$BUCKET/$PREFIX/restic/demo" \
-         check --read-data 2>&1)
+  # restic 0.14 (minio-go) cannot PUT to Swift's s3api ("Transfering payloads in multiple
+  # chunks using aws-chunked is not supported"), so it cannot take its lock there: --no-lock
+  nolock=(); [ "$BACKEND" = swift ] && nolock=(--no-lock)
+  rout=$(RESTIC_PASSWORD_FILE=$work/repo-pw restic --no-cache "${nolock[@]}" \
+         -r "s3:$S3_ENDPOINT/$BUCKET/$PREFIX/restic/demo" check --read-data 2>&1)
   echo "$rout" >"$work/restic.out"
-  snaps=$(RESTIC_PASSWORD_FILE=$work/repo-pw restic --no-cache -r "s3:$S3_ENDPOINT/$BUCKET/$PREFIX/restic/demo" \
-          snapshots --tag "backup=$NAME" 2>&1)
-  if [ "$BACKEND" = rgw ]; then
-    check "restic 0.14 check --read-data over S3 ($BACKEND)" contains "$rout" "no errors were found"
-    check "restic 0.14 sees the snapshot tagged backup=$NAME" contains "$snaps" "pvc=demo-data"
-  else
-    # Swift's s3api and restic's minio-go: informational only
-    contains "$rout" "no errors were found" && echo "# info: restic check --read-data over Swift s3api: ok" ||
-      echo "# info: restic check over Swift s3api did not pass: $(tail -2 <<<"$rout" | tr '\n' ' ')"
-  fi
+  snaps=$(RESTIC_PASSWORD_FILE=$work/repo-pw restic --no-cache "${nolock[@]}" \
+          -r "s3:$S3_ENDPOINT/$BUCKET/$PREFIX/restic/demo" snapshots --tag "backup=$NAME" 2>&1)
+  check "restic 0.14 check --read-data over S3 ($BACKEND)" contains "$rout" "no errors were found"
+  contains "$rout" "no errors were found" || tail -3 <<<"$rout" | sed 's/^/#   /'
+  check "restic 0.14 sees the snapshot tagged backup=$NAME" contains "$snaps" "pvc=demo-data"
 fi
 
 # ---- 2. delete the namespace, restore in cluster A -------------------------------------------
