@@ -3,6 +3,7 @@
 // emulator trusts (its token URL redirected to the emulator, as gcs-crosscheck.mjs does).
 //   node gcs-tool.mjs ls BUCKET PREFIX        one object name a line
 //   node gcs-tool.mjs get BUCKET NAME FILE    download an object
+//   node gcs-tool.mjs sync BUCKET PREFIX DIR  download every object under PREFIX into DIR
 // Env: GCS_ENDPOINT, GCS_SA_JSON, GCS_NPM_DIR.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,8 +31,15 @@ try {
     for (const f of files) console.log(f.name);
   } else if (cmd === 'get') {
     await bucket.file(arg).download({ destination: file });
+  } else if (cmd === 'sync') {
+    const [files] = await bucket.getFiles({ prefix: arg, autoPaginate: true });
+    for (const f of files) {
+      const dest = path.join(file, f.name.slice(arg.length));
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      await f.download({ destination: dest });
+    }
   } else {
-    console.error('usage: gcs-tool.mjs ls BUCKET PREFIX | get BUCKET NAME FILE');
+    console.error('usage: gcs-tool.mjs ls BUCKET PREFIX | get BUCKET NAME FILE | sync BUCKET PREFIX DIR');
     process.exit(2);
   }
 } catch (e) {
