@@ -70,6 +70,8 @@ typedef struct run {
 	int64_t list_us;
 	char *backup_json; /* the record as given to item actions */
 	int fatal;
+	pthread_mutex_t rbac_mu; /* bindings, listed once on the first service account */
+	cJSON *bindings;         /* [rolebindings..., clusterrolebindings...] with "gr" added */
 } run;
 
 static void
@@ -236,6 +238,69 @@ backup_additional(run *r, lb_call *call, const cJSON *id, int depth)
 }
 
 static int
+collect_binding(const cJSON *item, void *ud)
+{
+	cJSON_AddItemToArray(ud, cJSON_Duplicate(item, 1));
+	return 0;
+}
+
+/* Velero's velero.io/service-account action: a service account brings the RoleBindings
+ * and ClusterRoleBindings that name it (and, through them, nothing else: roles follow
+ * the normal rules). The bindings are listed once per backup. */
+static void
+backup_sa_bindings(run *r, lb_call *call, const char *ns, const char *name, int depth)
+{
+	static const char *const kinds[] = {"rolebindings", "clusterrolebindings"};
+	const cJSON *b, *s;
+	size_t k;
+
+	pthread_mutex_lock(&r->rbac_mu);
+	if (!r->bindings) {
+		r->bindings = cJSON_CreateArray();
+		for (k = 0; k < 2; k++) {
+			const lb_kube_resource *res = lb_kube_discovery_find(
+				r->disc, "rbac.authorization.k8s.io", kinds[k]);
+			lb_kube_gvr gvr;
+			cJSON *list = cJSON_CreateArray(), *it;
+
+			if (!res)
+				continue;
+			gvr = lb_kube_gvr_of(res);
+			lb_kube_list(r->kube, &gvr, NULL, NULL, collect_binding, list, NULL);
+			cJSON_ArrayForEach(it, list)
+				cJSON_AddStringToObject(it, "lifeboat.gr", kinds[k]);
+			while (cJSON_GetArraySize(list))
+				cJSON_AddItemToArray(r->bindings, cJSON_DetachItemFromArray(list, 0));
+			cJSON_Delete(list);
+		}
+	}
+	pthread_mutex_unlock(&r->rbac_mu);
+	cJSON_ArrayForEach(b, r->bindings)
+	{
+		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(b, "subjects"))
+		{
+			const char *kind = jstr(s, "kind", NULL), *sn = jstr(s, "name", NULL);
+			const char *sns = jstr(s, "namespace", NULL);
+			cJSON *id;
+
+			if (!kind || strcmp(kind, "ServiceAccount") != 0 || !sn || !sns ||
+			    strcmp(sn, name) != 0 || strcmp(sns, ns) != 0)
+				continue;
+			id = cJSON_CreateObject();
+			cJSON_AddStringToObject(id, "group", "rbac.authorization.k8s.io");
+			cJSON_AddStringToObject(id, "resource", jstr(b, "lifeboat.gr", NULL));
+			cJSON_AddStringToObject(id,
+						"namespace",
+						jstr(b, "metadata", "namespace") ? jstr(b, "metadata", "namespace") : "");
+			cJSON_AddStringToObject(id, "name", jstr(b, "metadata", "name"));
+			backup_additional(r, call, id, depth);
+			cJSON_Delete(id);
+			break;
+		}
+	}
+}
+
+static int
 run_actions(run *r, lb_call *call, const task *t, cJSON **itemp, cJSON **additional_out)
 {
 	lb_res_names names;
@@ -365,6 +430,8 @@ process_item(run *r, lb_call *call, const task *t, cJSON *listed, int additional
 	reslist_add(r, t->api_version, t->res->kind, ns, name);
 	cJSON_ArrayForEach(it, more)
 		backup_additional(r, call, it, additional);
+	if (strcmp(t->gr, "serviceaccounts") == 0 && ns && r->o->cluster != LB_CLUSTER_FALSE)
+		backup_sa_bindings(r, call, ns, name, additional);
 	goto done;
 fail:
 	lb_results_error(&r->results,
@@ -826,6 +893,7 @@ lb_backup_run(lb_kube_client *kube,
 	r.loc = loc;
 	r.o = o;
 	pthread_mutex_init(&r.mu, NULL);
+	pthread_mutex_init(&r.rbac_mu, NULL);
 	lb_results_init(&r.results);
 	lb_itemset_init(&r.seen);
 	co.cancel = o->cancel;
@@ -1035,6 +1103,8 @@ done:
 	lb_results_dispose(&r.results);
 	lb_buf_dispose(&r.log);
 	pthread_mutex_destroy(&r.mu);
+	pthread_mutex_destroy(&r.rbac_mu);
+	cJSON_Delete(r.bindings);
 	lb_call_free(call);
 	return error;
 }

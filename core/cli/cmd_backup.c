@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "commands.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,17 @@ open_location(lb_cli *cli, const char *name, lb_engine **e, lb_location **loc)
 				   name ? name : "(default)",
 				   lb_error_last(error));
 	return 0;
+}
+
+/* Ctrl-C cancels the task in flight: it ends as Failed ("canceled"), never as finished. */
+static lb_cancel *interrupt_cancel;
+
+static void
+on_interrupt(int sig)
+{
+	(void) sig;
+	if (interrupt_cancel)
+		lb_cancel_trigger(interrupt_cancel);
 }
 
 typedef struct progress {
@@ -184,11 +196,16 @@ backup_create(lb_cli *cli)
 		o.plugins = mgr;
 	o.progress = on_progress;
 	o.progress_ud = &p;
-	o.cancel = NULL;
 	vo.settings = lb_engine_settings(e); /* volume data */
 	vo.location = lb_engine_location_cfg(e, loc_name);
 	lb_volume_set_options(&vo);
-	if ((error = lb_backup_run(kube, loc, &o, &s)) < 0) {
+	interrupt_cancel = o.cancel = lb_cancel_new();
+	signal(SIGINT, on_interrupt);
+	signal(SIGTERM, on_interrupt);
+	error = lb_backup_run(kube, loc, &o, &s);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (error < 0) {
 		lb_cli_fail("backup %s: %s", o.name, lb_error_last(error));
 		goto done;
 	}
@@ -203,6 +220,8 @@ backup_create(lb_cli *cli)
 		printf("Run `lifeboat backup describe %s --details` for details.\n", o.name);
 	rc = strcmp(s.phase, LB_PHASE_COMPLETED) == 0 ? LB_EXIT_OK : LB_EXIT_FAIL;
 done:
+	interrupt_cancel = NULL;
+	lb_cancel_free(o.cancel);
 	lb_kube_client_free(kube);
 	lb_engine_close(e);
 	return rc;

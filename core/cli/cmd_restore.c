@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "commands.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,17 @@ jstr(const cJSON *o, const char *a, const char *b)
 	if (b)
 		x = cJSON_GetObjectItemCaseSensitive(x, b);
 	return cJSON_GetStringValue(x);
+}
+
+/* Ctrl-C cancels the task in flight: it ends as Failed ("canceled"), never as finished. */
+static lb_cancel *interrupt_cancel;
+
+static void
+on_interrupt(int sig)
+{
+	(void) sig;
+	if (interrupt_cancel)
+		lb_cancel_trigger(interrupt_cancel);
 }
 
 typedef struct progress {
@@ -204,7 +216,13 @@ restore_create(lb_cli *cli)
 	vo.settings = lb_engine_settings(e); /* volume data */
 	vo.location = lb_engine_location_cfg(e, loc_name);
 	lb_volume_set_options(&vo);
-	if ((error = lb_restore_run(kube, loc, &o, &s)) < 0) {
+	interrupt_cancel = o.cancel = lb_cancel_new();
+	signal(SIGINT, on_interrupt);
+	signal(SIGTERM, on_interrupt);
+	error = lb_restore_run(kube, loc, &o, &s);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (error < 0) {
 		lb_cli_fail("restore: %s", lb_error_last(error));
 		goto done;
 	}
@@ -228,6 +246,8 @@ done:
 	free(sv);
 	free(ik);
 	free(iv);
+	interrupt_cancel = NULL;
+	lb_cancel_free(o.cancel);
 	lb_kube_client_free(kube);
 	lb_engine_close(e);
 	return rc;

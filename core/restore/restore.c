@@ -56,6 +56,7 @@ typedef struct run {
 	int builtin_plugin; /* lifeboat.io/builtin's RestoreItemActions run in its child */
 	lb_itemset namespaces_done;
 	lb_itemset pvs_restored;
+	lb_itemset classes_seen;    /* storage classes looked up: "+name" exists, "-name" not */
 	pthread_mutex_t ns_mu;
 	pthread_mutex_t mu;
 	lb_buf log;
@@ -439,6 +440,42 @@ done:
 	cJSON_Delete(live);
 }
 
+/* A PVC naming a storage class the target does not have stays Pending for ever: say so,
+ * naming the object (one lookup per class). */
+static void
+check_storage_class(run *r, const char *ns, const char *name, const cJSON *item)
+{
+	const char *sc = jstr(cJSON_GetObjectItemCaseSensitive(item, "spec"), "storageClassName",
+			      NULL);
+	lb_kube_gvr gvr = {"storage.k8s.io", "v1", "storageclasses", 0};
+	char key[300];
+	int error;
+
+	if (!sc || !*sc)
+		return;
+	snprintf(key, sizeof(key), "+%s", sc);
+	if (lb_itemset_has(&r->classes_seen, key))
+		return;
+	key[0] = '-';
+	if (!lb_itemset_has(&r->classes_seen, key)) {
+		error = lb_kube_get(r->kube, &gvr, NULL, sc, NULL, NULL);
+		if (error == 0 || error != LB_ENOTFOUND) {
+			key[0] = '+';
+			lb_itemset_add(&r->classes_seen, key);
+			return;
+		}
+		lb_itemset_add(&r->classes_seen, key);
+	}
+	lb_results_error(&r->results,
+			 ns,
+			 "persistentvolumeclaims/%s/%s: storage class \"%s\" does not exist in the "
+			 "target cluster; the claim stays Pending (map it with "
+			 "restore.storageClassMappings)",
+			 ns ? ns : "",
+			 name,
+			 sc);
+}
+
 static void
 restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 {
@@ -541,6 +578,8 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 	if (dst_ns)
 		lb_transform_namespace(item, dst_ns);
 	lb_transform_labels(item, r->o->backup, r->name);
+	if (strcmp(b->gr, "persistentvolumeclaims") == 0)
+		check_storage_class(r, dst_ns, name, item);
 
 	t0 = api_begin();
 	error = lb_kube_create(r->kube, &b->gvr, dst_ns, item, &created);
@@ -928,6 +967,7 @@ lb_restore_run(lb_kube_client *kube,
 	lb_results_init(&r.results);
 	lb_itemset_init(&r.namespaces_done);
 	lb_itemset_init(&r.pvs_restored);
+	lb_itemset_init(&r.classes_seen);
 	if (o->name && *o->name) {
 		snprintf(r.name, sizeof(r.name), "%s", o->name);
 	} else {
@@ -1129,6 +1169,7 @@ done:
 	lb_ns_filter_dispose(&r.ns);
 	lb_itemset_dispose(&r.namespaces_done);
 	lb_itemset_dispose(&r.pvs_restored);
+	lb_itemset_dispose(&r.classes_seen);
 	lb_results_dispose(&r.results);
 	lb_buf_dispose(&r.log);
 	pthread_mutex_destroy(&r.mu);
