@@ -66,6 +66,9 @@ kind: Gadget
 metadata: {name: g1, namespace: demo, labels: {app: demo-web}}
 spec: {size: small}
 EOT
+# RBAC naming the demo service account (pulled in by the service-account rule).
+ka create clusterrolebinding demo-crb --clusterrole=view --serviceaccount=demo:demo-sa >/dev/null
+ka create rolebinding demo-rb --clusterrole=view --serviceaccount=demo:demo-sa -n demo >/dev/null
 # A NodePort service whose port the server picked (not explicit): reset on restore.
 ka create service nodeport auto-np --tcp=81:8081 -n demo >/dev/null
 
@@ -83,6 +86,7 @@ check "tarball: preferred copy" contains "$list" "^resources/configmaps/v1-prefe
 check "tarball: other served version (v1beta1)" contains "$list" "^resources/gadgets.example.lifeboat.io/v1beta1/namespaces/demo/g1.json$"
 check "tarball: CRD of backed-up CR" contains "$list" "customresourcedefinitions.apiextensions.k8s.io/cluster/widgets.example.lifeboat.io.json"
 check "item action lifeboat.io/pvc pulled in the PV (cluster-scoped)" contains "$list" "^resources/persistentvolumes/cluster/pvc-"
+check "service account pulled in its ClusterRoleBinding" contains "$list" "^resources/clusterrolebindings.rbac.authorization.k8s.io/cluster/demo-crb.json$"
 check "item action lifeboat.io/pod ran in its plugin child" contains "$(lb backup logs full 2>/dev/null)" "backup item action lifeboat.io/pod applies"
 check "tarball: no directory entries" test -z "$(tar tzf "$bdir/full/full.tar.gz" | grep '/$')"
 check "tarball: cluster-scoped storageclass left out (auto, namespaces filtered)" \
@@ -141,6 +145,8 @@ check "restore r-full Completed" contains "$out" "Completed"
 after=$(snap ka)
 check "round trip: every object back" test "$before" = "$after"
 check "round trip: Widget status restored via /status" test "$(ka get widget demo-widget -n demo -o jsonpath='{.status.phase}')" = Ready
+check "round trip: ClusterRoleBinding present" ka get clusterrolebinding demo-crb
+check "round trip: RoleBinding back" ka get rolebinding demo-rb -n demo
 check "round trip: Gadget status not restored (not asked)" test -z "$(ka get gadget g1 -n demo -o jsonpath='{.status}')"
 check "restored objects carry velero.io/restore-name" test "$(ka get cm demo-config -n demo -o jsonpath='{.metadata.labels.velero\.io/restore-name}')" = r-full
 check "restore get" contains "$(lb restore get)" "r-full"
