@@ -31,7 +31,7 @@ typedef struct lb_archive_limits {
 	uint64_t max_entries;     /* 0: 10 million */
 	uint32_t max_ratio;       /* expanded/compressed; 0: 500 (JSON backups stay far below) */
 	uint64_t ratio_floor;     /* the ratio is checked only past this many expanded bytes;
-				     0: 64 MiB (small, very regular tarballs compress well) */
+	                             0: 64 MiB (small, very regular tarballs compress well) */
 } lb_archive_limits;
 
 /* Called per regular file with its whole content (borrowed for the call; NUL-terminated
@@ -42,9 +42,9 @@ typedef int (*lb_archive_entry_fn)(const char *path, const char *data, size_t le
  * for unsafe or malformed input ("backup tarball entry "../x": path leaves the archive"). */
 int lb_archive_read_fd(int fd, const lb_archive_limits *limits, lb_archive_entry_fn fn, void *ud);
 int lb_archive_read_file(const char *path,
-			 const lb_archive_limits *limits,
-			 lb_archive_entry_fn fn,
-			 void *ud);
+                         const lb_archive_limits *limits,
+                         lb_archive_entry_fn fn,
+                         void *ud);
 
 /* 0 if @path is a safe relative entry name, else LB_ECORRUPT with a message naming it. */
 int lb_archive_check_path(const char *path);

@@ -52,10 +52,10 @@ lb_gunzip(const void *data, size_t len, size_t max_out, const char *what, lb_buf
 	z.avail_in = (uInt) len;
 	do {
 		if (out->len - start > max_out) {
-			error = lb_error_set(LB_ECORRUPT,
-					     "%s: expands past %zu bytes (decompression bomb?), refused",
-					     what,
-					     max_out);
+			error = lb_error_set(
+			    LB_ECORRUPT,
+			    "%s: expands past %zu bytes (decompression bomb?), refused", what,
+			    max_out);
 			goto done;
 		}
 		if ((error = lb_buf_grow(out, 65536)) < 0)
@@ -66,10 +66,8 @@ lb_gunzip(const void *data, size_t len, size_t max_out, const char *what, lb_buf
 		out->len = (size_t) ((char *) z.next_out - out->ptr);
 		out->ptr[out->len] = '\0';
 		if (r != Z_OK && r != Z_STREAM_END) {
-			error = lb_error_set(LB_ECORRUPT,
-					     "%s: not valid gzip data (%s)",
-					     what,
-					     z.msg ? z.msg : "truncated");
+			error = lb_error_set(LB_ECORRUPT, "%s: not valid gzip data (%s)", what,
+			                     z.msg ? z.msg : "truncated");
 			goto done;
 		}
 		if (r == Z_OK && z.avail_in == 0 && z.avail_out != 0) {

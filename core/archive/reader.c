@@ -24,8 +24,7 @@ lb_archive_check_path(const char *path)
 		return lb_error_set(LB_ECORRUPT, "backup tarball entry with an empty name");
 	if (path[0] == '/')
 		return lb_error_set(LB_ECORRUPT,
-				    "backup tarball entry \"%s\": absolute path refused",
-				    path);
+		                    "backup tarball entry \"%s\": absolute path refused", path);
 	while (*p) {
 		seg = p;
 		while (*p && *p != '/')
@@ -33,16 +32,15 @@ lb_archive_check_path(const char *path)
 		n = (size_t) (p - seg);
 		if (n == 2 && seg[0] == '.' && seg[1] == '.')
 			return lb_error_set(LB_ECORRUPT,
-					    "backup tarball entry \"%s\": \"..\" path leaves the "
-					    "archive, refused",
-					    path);
+			                    "backup tarball entry \"%s\": \"..\" path leaves the "
+			                    "archive, refused",
+			                    path);
 		if (*p)
 			p++;
 	}
 	if (strchr(path, '\\'))
 		return lb_error_set(LB_ECORRUPT,
-				    "backup tarball entry \"%s\": backslash in path refused",
-				    path);
+		                    "backup tarball entry \"%s\": backslash in path refused", path);
 	return 0;
 }
 
@@ -92,19 +90,18 @@ check_bomb(struct archive *a, const lb_archive_limits *l, uint64_t expanded, con
 	la_int64_t raw = archive_filter_bytes(a, -1);
 
 	if (expanded > l->max_total_bytes)
-		return lb_error_set(LB_ECORRUPT,
-				    "backup tarball entry \"%s\": expanded size passes the limit of "
-				    "%llu bytes (decompression bomb?), refused",
-				    path,
-				    (unsigned long long) l->max_total_bytes);
+		return lb_error_set(
+		    LB_ECORRUPT,
+		    "backup tarball entry \"%s\": expanded size passes the limit of "
+		    "%llu bytes (decompression bomb?), refused",
+		    path, (unsigned long long) l->max_total_bytes);
 	if (expanded > l->ratio_floor && raw > 0 &&
 	    expanded / (uint64_t) raw > (uint64_t) l->max_ratio)
-		return lb_error_set(LB_ECORRUPT,
-				    "backup tarball entry \"%s\": expands %llu times its compressed "
-				    "size (limit %u; decompression bomb?), refused",
-				    path,
-				    (unsigned long long) (expanded / (uint64_t) raw),
-				    l->max_ratio);
+		return lb_error_set(
+		    LB_ECORRUPT,
+		    "backup tarball entry \"%s\": expands %llu times its compressed "
+		    "size (limit %u; decompression bomb?), refused",
+		    path, (unsigned long long) (expanded / (uint64_t) raw), l->max_ratio);
 	return 0;
 }
 
@@ -124,9 +121,9 @@ lb_archive_read_fd(int fd, const lb_archive_limits *limits, lb_archive_entry_fn 
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
-		error = lb_error_set(LB_ECORRUPT,
-				     "backup tarball: not a gzip-compressed tar file: %s",
-				     archive_error_string(a));
+		error =
+		    lb_error_set(LB_ECORRUPT, "backup tarball: not a gzip-compressed tar file: %s",
+		                 archive_error_string(a));
 		goto done;
 	}
 	for (;;) {
@@ -138,10 +135,8 @@ lb_archive_read_fd(int fd, const lb_archive_limits *limits, lb_archive_entry_fn 
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN) {
-			error = lb_error_set(LB_ECORRUPT,
-					     "backup tarball: after %llu entries: %s",
-					     (unsigned long long) entries,
-					     archive_error_string(a));
+			error = lb_error_set(LB_ECORRUPT, "backup tarball: after %llu entries: %s",
+			                     (unsigned long long) entries, archive_error_string(a));
 			goto done;
 		}
 		path = archive_entry_pathname(e);
@@ -151,17 +146,15 @@ lb_archive_read_fd(int fd, const lb_archive_limits *limits, lb_archive_entry_fn 
 			goto done;
 		if (++entries > l.max_entries) {
 			error = lb_error_set(LB_ECORRUPT,
-					     "backup tarball entry \"%s\": more than %llu entries, "
-					     "refused",
-					     path,
-					     (unsigned long long) l.max_entries);
+			                     "backup tarball entry \"%s\": more than %llu entries, "
+			                     "refused",
+			                     path, (unsigned long long) l.max_entries);
 			goto done;
 		}
 		if (archive_entry_hardlink(e)) {
-			error = lb_error_set(LB_ECORRUPT,
-					     "backup tarball entry \"%s\": hard link to \"%s\" refused",
-					     path,
-					     archive_entry_hardlink(e));
+			error = lb_error_set(
+			    LB_ECORRUPT, "backup tarball entry \"%s\": hard link to \"%s\" refused",
+			    path, archive_entry_hardlink(e));
 			goto done;
 		}
 		type = archive_entry_filetype(e);
@@ -170,21 +163,20 @@ lb_archive_read_fd(int fd, const lb_archive_limits *limits, lb_archive_entry_fn 
 			continue; /* Velero writes none; harmless when others do */
 		}
 		if (type != AE_IFREG) {
-			error = lb_error_set(LB_ECORRUPT,
-					     "backup tarball entry \"%s\": %s refused (only regular "
-					     "files are allowed)",
-					     path,
-					     type_name(type));
+			error =
+			    lb_error_set(LB_ECORRUPT,
+			                 "backup tarball entry \"%s\": %s refused (only regular "
+			                 "files are allowed)",
+			                 path, type_name(type));
 			goto done;
 		}
 		size = archive_entry_size(e);
 		if (size < 0 || (uint64_t) size > l.max_entry_bytes) {
 			error = lb_error_set(LB_ECORRUPT,
-					     "backup tarball entry \"%s\": %lld bytes passes the "
-					     "per-entry limit of %llu, refused",
-					     path,
-					     (long long) size,
-					     (unsigned long long) l.max_entry_bytes);
+			                     "backup tarball entry \"%s\": %lld bytes passes the "
+			                     "per-entry limit of %llu, refused",
+			                     path, (long long) size,
+			                     (unsigned long long) l.max_entry_bytes);
 			goto done;
 		}
 		expanded += 512 + (uint64_t) size;
@@ -200,17 +192,15 @@ lb_archive_read_fd(int fd, const lb_archive_limits *limits, lb_archive_entry_fn 
 			if (n == 0)
 				break;
 			if (n < 0) {
-				error = lb_error_set(LB_ECORRUPT,
-						     "backup tarball entry \"%s\": %s",
-						     path,
-						     archive_error_string(a));
+				error = lb_error_set(LB_ECORRUPT, "backup tarball entry \"%s\": %s",
+				                     path, archive_error_string(a));
 				goto done;
 			}
 			if (data.len + (size_t) n > (size_t) size) {
 				error = lb_error_set(LB_ECORRUPT,
-						     "backup tarball entry \"%s\": more data than "
-						     "its header says",
-						     path);
+				                     "backup tarball entry \"%s\": more data than "
+				                     "its header says",
+				                     path);
 				goto done;
 			}
 			lb_buf_put(&data, chunk, (size_t) n);
@@ -228,9 +218,9 @@ done:
 
 int
 lb_archive_read_file(const char *path,
-		     const lb_archive_limits *limits,
-		     lb_archive_entry_fn fn,
-		     void *ud)
+                     const lb_archive_limits *limits,
+                     lb_archive_entry_fn fn,
+                     void *ud)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), error;
 

@@ -67,10 +67,8 @@ lb_archive_writer_add(lb_archive_writer *w, const char *path, const void *data, 
 	archive_entry_set_mtime(w->entry, w->mtime, 0);
 	if (archive_write_header(w->a, w->entry) != ARCHIVE_OK ||
 	    (len && archive_write_data(w->a, data, len) != (la_ssize_t) len)) {
-		error = w->error = lb_error_set(LB_EIO,
-						"tarball: write entry \"%s\": %s",
-						path,
-						archive_error_string(w->a));
+		error = w->error = lb_error_set(LB_EIO, "tarball: write entry \"%s\": %s", path,
+		                                archive_error_string(w->a));
 		goto done;
 	}
 	w->count++;
@@ -99,9 +97,8 @@ lb_archive_writer_finish(lb_archive_writer *w)
 	pthread_mutex_lock(&w->mu);
 	error = w->error;
 	if (!error && archive_write_close(w->a) != ARCHIVE_OK)
-		error = w->error = lb_error_set(LB_EIO,
-						"tarball: finish: %s",
-						archive_error_string(w->a));
+		error = w->error =
+		    lb_error_set(LB_EIO, "tarball: finish: %s", archive_error_string(w->a));
 	pthread_mutex_unlock(&w->mu);
 	return error;
 }

@@ -10,9 +10,10 @@ add_list(const cJSON *o, const char *key, lb_strlist *out)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, key))
-		if (cJSON_IsString(it) && lb_strlist_add(out, it->valuestring) < 0)
-			return LB_ENOMEM;
+	cJSON_ArrayForEach(
+	    it, cJSON_GetObjectItemCaseSensitive(o, key)) if (cJSON_IsString(it) &&
+	                                                      lb_strlist_add(out, it->valuestring) <
+	                                                          0) return LB_ENOMEM;
 	return 0;
 }
 
@@ -46,9 +47,9 @@ done:
 
 int
 lb_applies_to_match(const lb_applies_to *a,
-		    const lb_res_names *r,
-		    const char *ns,
-		    const cJSON *labels)
+                    const lb_res_names *r,
+                    const char *ns,
+                    const cJSON *labels)
 {
 	if (!lb_res_filter_match(&a->res, r))
 		return 0;

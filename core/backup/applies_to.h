@@ -19,9 +19,9 @@ typedef struct lb_applies_to {
 /* @what names the action in errors. */
 int lb_applies_to_parse(const char *selector_json, const char *what, lb_applies_to *out);
 int lb_applies_to_match(const lb_applies_to *a,
-			const lb_res_names *r,
-			const char *ns,
-			const cJSON *labels);
+                        const lb_res_names *r,
+                        const char *ns,
+                        const cJSON *labels);
 void lb_applies_to_dispose(lb_applies_to *a);
 
 #endif

@@ -74,8 +74,8 @@ typedef struct run {
 	cJSON *bindings;         /* [rolebindings..., clusterrolebindings...] with "gr" added */
 } run;
 
-static void
-blog(run *r, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void blog(run *r, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 blog(run *r, const char *level, const char *fmt, ...)
@@ -88,20 +88,13 @@ blog(run *r, const char *level, const char *fmt, ...)
 	va_end(ap);
 	lb_time_rfc3339(time(NULL), ts, sizeof(ts));
 	pthread_mutex_lock(&r->mu);
-	lb_buf_printf(&r->log,
-		      "time=\"%s\" level=%s msg=\"%s\" backup=%s/%s\n",
-		      ts,
-		      level,
-		      msg,
-		      LB_VELERO_NAMESPACE,
-		      r->o->name);
+	lb_buf_printf(&r->log, "time=\"%s\" level=%s msg=\"%s\" backup=%s/%s\n", ts, level, msg,
+	              LB_VELERO_NAMESPACE, r->o->name);
 	pthread_mutex_unlock(&r->mu);
-	lb_log_emit(strcmp(level, "error") == 0 ? LB_LOG_ERROR
-		    : strcmp(level, "warning") == 0 ? LB_LOG_WARN
-						     : LB_LOG_DEBUG,
-		    NULL,
-		    "%s",
-		    msg);
+	lb_log_emit(strcmp(level, "error") == 0     ? LB_LOG_ERROR
+	            : strcmp(level, "warning") == 0 ? LB_LOG_WARN
+	                                            : LB_LOG_DEBUG,
+	            NULL, "%s", msg);
 }
 
 static void
@@ -186,14 +179,10 @@ backup_additional(run *r, lb_call *call, const cJSON *id, int depth)
 		group = "";
 	res = lb_kube_discovery_find(r->disc, group, resource);
 	if (!res) {
-		lb_results_warning(&r->results,
-				   ns && *ns ? ns : NULL,
-				   "additional item %s.%s %s/%s: the cluster does not serve this "
-				   "resource",
-				   resource,
-				   group,
-				   ns ? ns : "",
-				   name);
+		lb_results_warning(&r->results, ns && *ns ? ns : NULL,
+		                   "additional item %s.%s %s/%s: the cluster does not serve this "
+		                   "resource",
+		                   resource, group, ns ? ns : "", name);
 		return;
 	}
 	names_of(res, &names);
@@ -211,26 +200,20 @@ backup_additional(run *r, lb_call *call, const cJSON *id, int depth)
 	t.res = res;
 	t.gvr = lb_kube_gvr_of(res);
 	lb_layout_gr(t.gr, sizeof(t.gr), res->group, res->name);
-	snprintf(t.api_version,
-		 sizeof(t.api_version),
-		 "%s%s%s",
-		 res->group,
-		 *res->group ? "/" : "",
-		 res->version);
-	snprintf(t.preferred_dir, sizeof(t.preferred_dir), "%s%s", res->version, LB_PREFERRED_SUFFIX);
+	snprintf(t.api_version, sizeof(t.api_version), "%s%s%s", res->group, *res->group ? "/" : "",
+	         res->version);
+	snprintf(t.preferred_dir, sizeof(t.preferred_dir), "%s%s", res->version,
+	         LB_PREFERRED_SUFFIX);
 	error = lb_kube_get(r->kube, &t.gvr, res->namespaced ? ns : NULL, name, NULL, &obj);
 	if (error == LB_ENOTFOUND) {
-		blog(r, "info", "additional item %s %s/%s no longer exists", t.gr, ns ? ns : "", name);
+		blog(r, "info", "additional item %s %s/%s no longer exists", t.gr, ns ? ns : "",
+		     name);
 		return;
 	}
 	if (error < 0) {
-		lb_results_error(&r->results,
-				 res->namespaced ? ns : NULL,
-				 "get additional item %s %s/%s: %s",
-				 t.gr,
-				 ns ? ns : "",
-				 name,
-				 lb_error_last(error));
+		lb_results_error(&r->results, res->namespaced ? ns : NULL,
+		                 "get additional item %s %s/%s: %s", t.gr, ns ? ns : "", name,
+		                 lb_error_last(error));
 		return;
 	}
 	process_item(r, call, &t, obj, depth + 1);
@@ -258,8 +241,8 @@ backup_sa_bindings(run *r, lb_call *call, const char *ns, const char *name, int 
 	if (!r->bindings) {
 		r->bindings = cJSON_CreateArray();
 		for (k = 0; k < 2; k++) {
-			const lb_kube_resource *res = lb_kube_discovery_find(
-				r->disc, "rbac.authorization.k8s.io", kinds[k]);
+			const lb_kube_resource *res =
+			    lb_kube_discovery_find(r->disc, "rbac.authorization.k8s.io", kinds[k]);
 			lb_kube_gvr gvr;
 			cJSON *list = cJSON_CreateArray(), *it;
 
@@ -268,9 +251,10 @@ backup_sa_bindings(run *r, lb_call *call, const char *ns, const char *name, int 
 			gvr = lb_kube_gvr_of(res);
 			lb_kube_list(r->kube, &gvr, NULL, NULL, collect_binding, list, NULL);
 			cJSON_ArrayForEach(it, list)
-				cJSON_AddStringToObject(it, "lifeboat.gr", kinds[k]);
+			    cJSON_AddStringToObject(it, "lifeboat.gr", kinds[k]);
 			while (cJSON_GetArraySize(list))
-				cJSON_AddItemToArray(r->bindings, cJSON_DetachItemFromArray(list, 0));
+				cJSON_AddItemToArray(r->bindings,
+				                     cJSON_DetachItemFromArray(list, 0));
 			cJSON_Delete(list);
 		}
 	}
@@ -289,9 +273,10 @@ backup_sa_bindings(run *r, lb_call *call, const char *ns, const char *name, int 
 			id = cJSON_CreateObject();
 			cJSON_AddStringToObject(id, "group", "rbac.authorization.k8s.io");
 			cJSON_AddStringToObject(id, "resource", jstr(b, "lifeboat.gr", NULL));
-			cJSON_AddStringToObject(id,
-						"namespace",
-						jstr(b, "metadata", "namespace") ? jstr(b, "metadata", "namespace") : "");
+			cJSON_AddStringToObject(id, "namespace",
+			                        jstr(b, "metadata", "namespace")
+			                            ? jstr(b, "metadata", "namespace")
+			                            : "");
 			cJSON_AddStringToObject(id, "name", jstr(b, "metadata", "name"));
 			backup_additional(r, call, id, depth);
 			cJSON_Delete(id);
@@ -315,25 +300,19 @@ run_actions(run *r, lb_call *call, const task *t, cJSON **itemp, cJSON **additio
 		cJSON *o, *upd, *add, *it;
 		int error;
 
-		if (!lb_applies_to_match(&a->applies,
-					 &names,
-					 t->res->namespaced ? ns : NULL,
-					 cJSON_GetObjectItemCaseSensitive(
-						 cJSON_GetObjectItemCaseSensitive(*itemp, "metadata"),
-						 "labels")))
+		if (!lb_applies_to_match(
+		        &a->applies, &names, t->res->namespaced ? ns : NULL,
+		        cJSON_GetObjectItemCaseSensitive(
+		            cJSON_GetObjectItemCaseSensitive(*itemp, "metadata"), "labels")))
 			continue;
 		in = cJSON_PrintUnformatted(*itemp);
 		error = a->h->m->execute(a->h->self, call, in, r->backup_json, &out);
 		free(in);
 		if (error < 0) {
-			lb_results_error(&r->results,
-					 t->res->namespaced ? ns : NULL,
-					 "backup item action %s on %s %s/%s: %s",
-					 a->name,
-					 t->gr,
-					 ns ? ns : "",
-					 jstr(*itemp, "metadata", "name"),
-					 lb_call_error_message(call));
+			lb_results_error(&r->results, t->res->namespaced ? ns : NULL,
+			                 "backup item action %s on %s %s/%s: %s", a->name, t->gr,
+			                 ns ? ns : "", jstr(*itemp, "metadata", "name"),
+			                 lb_call_error_message(call));
 			lb_buf_dispose(&out);
 			return error;
 		}
@@ -350,7 +329,7 @@ run_actions(run *r, lb_call *call, const task *t, cJSON **itemp, cJSON **additio
 		}
 		add = cJSON_GetObjectItemCaseSensitive(o, "additionalItems");
 		cJSON_ArrayForEach(it, add)
-			cJSON_AddItemToArray(*additional_out, cJSON_Duplicate(it, 1));
+		    cJSON_AddItemToArray(*additional_out, cJSON_Duplicate(it, 1));
 		cJSON_Delete(o);
 	}
 	return 0;
@@ -378,17 +357,11 @@ process_item(run *r, lb_call *call, const task *t, cJSON *listed, int additional
 		return 0;
 	if (!additional && strcmp(t->gr, "namespaces") != 0 &&
 	    !lb_label_selector_match(
-		    r->labels,
-		    cJSON_GetObjectItemCaseSensitive(
-			    cJSON_GetObjectItemCaseSensitive(listed, "metadata"), "labels")))
+	        r->labels, cJSON_GetObjectItemCaseSensitive(
+	                       cJSON_GetObjectItemCaseSensitive(listed, "metadata"), "labels")))
 		return 0;
-	snprintf(key,
-		 sizeof(key),
-		 "%s|%s|%s|%s",
-		 t->gr,
-		 t->version_dir ? t->version_dir : "",
-		 ns ? ns : "",
-		 name);
+	snprintf(key, sizeof(key), "%s|%s|%s|%s", t->gr, t->version_dir ? t->version_dir : "",
+	         ns ? ns : "", name);
 	if (!lb_itemset_add(&r->seen, key))
 		return 0;
 
@@ -401,8 +374,7 @@ process_item(run *r, lb_call *call, const task *t, cJSON *listed, int additional
 	set_str(item, "apiVersion", t->api_version);
 	set_str(item, "kind", t->res->kind);
 
-	if (!t->version_dir && r->nactions &&
-	    (error = run_actions(r, call, t, &item, &more)) < 0) {
+	if (!t->version_dir && r->nactions && (error = run_actions(r, call, t, &item, &more)) < 0) {
 		error = 0; /* recorded in results; the item is not backed up (as Velero) */
 		goto done;
 	}
@@ -412,8 +384,8 @@ process_item(run *r, lb_call *call, const task *t, cJSON *listed, int additional
 		goto done;
 	}
 	if (t->version_dir) {
-		if ((error = lb_layout_item_path(path, sizeof(path), t->gr, t->version_dir, ns, name)) <
-			    0 ||
+		if ((error = lb_layout_item_path(path, sizeof(path), t->gr, t->version_dir, ns,
+		                                 name)) < 0 ||
 		    (error = lb_archive_writer_add(r->tar, path, text, strlen(text))) < 0)
 			goto fail;
 		__atomic_add_fetch(&r->copies, 1, __ATOMIC_RELAXED);
@@ -422,25 +394,19 @@ process_item(run *r, lb_call *call, const task *t, cJSON *listed, int additional
 	if ((error = lb_layout_item_path(path, sizeof(path), t->gr, NULL, ns, name)) < 0 ||
 	    (error = lb_archive_writer_add(r->tar, path, text, strlen(text))) < 0 ||
 	    (error = lb_layout_item_path(path, sizeof(path), t->gr, t->preferred_dir, ns, name)) <
-		    0 ||
+	        0 ||
 	    (error = lb_archive_writer_add(r->tar, path, text, strlen(text))) < 0)
 		goto fail;
 	__atomic_add_fetch(&r->copies, 2, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&r->items, 1, __ATOMIC_RELAXED);
 	reslist_add(r, t->api_version, t->res->kind, ns, name);
-	cJSON_ArrayForEach(it, more)
-		backup_additional(r, call, it, additional);
+	cJSON_ArrayForEach(it, more) backup_additional(r, call, it, additional);
 	if (strcmp(t->gr, "serviceaccounts") == 0 && ns && r->o->cluster != LB_CLUSTER_FALSE)
 		backup_sa_bindings(r, call, ns, name, additional);
 	goto done;
 fail:
-	lb_results_error(&r->results,
-			 ns,
-			 "write %s %s/%s into the tarball: %s",
-			 t->gr,
-			 ns ? ns : "",
-			 name,
-			 lb_error_last(error));
+	lb_results_error(&r->results, ns, "write %s %s/%s into the tarball: %s", t->gr,
+	                 ns ? ns : "", name, lb_error_last(error));
 	r->fatal = error;
 done:
 	free(text);
@@ -466,7 +432,8 @@ on_item(const cJSON *item, void *ud)
 	n = __atomic_add_fetch(&c->r->listed, 1, __ATOMIC_RELAXED);
 	process_item(c->r, c->call, c->t, (cJSON *) item, 0);
 	if (c->r->o->progress && n % 1000 == 0)
-		c->r->o->progress(c->r->o->progress_ud, __atomic_load_n(&c->r->items, __ATOMIC_RELAXED), n);
+		c->r->o->progress(c->r->o->progress_ud,
+		                  __atomic_load_n(&c->r->items, __ATOMIC_RELAXED), n);
 	return 0;
 }
 
@@ -502,25 +469,20 @@ worker(void *arg)
 		if (error < 0 && !r->fatal) {
 			if (t->version_dir)
 				lb_results_warning(&r->results,
-						   t->res->namespaced && t->ns ? t->ns : NULL,
-						   "list %s in version %s: %s",
-						   t->gr,
-						   t->version_dir,
-						   lb_error_last(error));
+				                   t->res->namespaced && t->ns ? t->ns : NULL,
+				                   "list %s in version %s: %s", t->gr,
+				                   t->version_dir, lb_error_last(error));
 			else
-				lb_results_error(&r->results,
-						 t->res->namespaced && t->ns ? t->ns : NULL,
-						 "list %s%s%s: %s",
-						 t->gr,
-						 t->ns ? " in namespace " : "",
-						 t->ns ? t->ns : "",
-						 lb_error_last(error));
+				lb_results_error(
+				    &r->results, t->res->namespaced && t->ns ? t->ns : NULL,
+				    "list %s%s%s: %s", t->gr, t->ns ? " in namespace " : "",
+				    t->ns ? t->ns : "", lb_error_last(error));
 			blog(r, "error", "list %s: %s", t->gr, lb_error_last(error));
 		}
 		if (r->o->progress)
 			r->o->progress(r->o->progress_ud,
-				       __atomic_load_n(&r->items, __ATOMIC_RELAXED),
-				       __atomic_load_n(&r->listed, __ATOMIC_RELAXED));
+			               __atomic_load_n(&r->items, __ATOMIC_RELAXED),
+			               __atomic_load_n(&r->listed, __ATOMIC_RELAXED));
 	}
 	lb_call_free(call);
 	return NULL;
@@ -542,17 +504,10 @@ add_task(run *r, const lb_kube_resource *res, const char *ns, const char *versio
 	t->ns = ns;
 	t->version_dir = version_dir;
 	lb_layout_gr(t->gr, sizeof(t->gr), res->group, res->name);
-	snprintf(t->api_version,
-		 sizeof(t->api_version),
-		 "%s%s%s",
-		 res->group,
-		 *res->group ? "/" : "",
-		 res->version);
-	snprintf(t->preferred_dir,
-		 sizeof(t->preferred_dir),
-		 "%s%s",
-		 res->version,
-		 LB_PREFERRED_SUFFIX);
+	snprintf(t->api_version, sizeof(t->api_version), "%s%s%s", res->group,
+	         *res->group ? "/" : "", res->version);
+	snprintf(t->preferred_dir, sizeof(t->preferred_dir), "%s%s", res->version,
+	         LB_PREFERRED_SUFFIX);
 	return 0;
 }
 
@@ -576,7 +531,8 @@ plan(run *r)
 	if (!lb_ns_filter_includes_all(&r->ns)) {
 		lb_kube_gvr nsg = {"", "v1", "namespaces", 0};
 
-		if ((error = lb_kube_list(r->kube, &nsg, NULL, NULL, collect_namespaces, r, NULL)) < 0)
+		if ((error = lb_kube_list(r->kube, &nsg, NULL, NULL, collect_namespaces, r, NULL)) <
+		    0)
 			return lb_error_set(error, "list namespaces: %s", lb_error_last(error));
 		lb_strlist_sort(&r->namespaces);
 	}
@@ -602,7 +558,8 @@ plan(run *r)
 				if (!lb_res_filter_match(&r->res, &names))
 					continue;
 			} else if (!res->namespaced) {
-				if (!lb_cluster_scoped_included(r->o->cluster, &r->ns, &r->res, &names))
+				if (!lb_cluster_scoped_included(r->o->cluster, &r->ns, &r->res,
+				                                &names))
 					continue;
 			} else if (!lb_res_filter_match(&r->res, &names)) {
 				continue;
@@ -617,10 +574,8 @@ plan(run *r)
 
 					if (v == pv || r->o->preferred_only)
 						continue;
-					vres = lb_kube_discovery_find_version(r->disc,
-									      g->name,
-									      v->version,
-									      res->name);
+					vres = lb_kube_discovery_find_version(
+					    r->disc, g->name, v->version, res->name);
 					if (!vres || !lb_kube_resource_supports(vres, "list"))
 						continue;
 					vdir = v->version;
@@ -631,7 +586,8 @@ plan(run *r)
 					continue;
 				}
 				for (k = 0; k < r->namespaces.count; k++)
-					if ((error = add_task(r, vres, r->namespaces.items[k], vdir)) < 0)
+					if ((error = add_task(r, vres, r->namespaces.items[k],
+					                      vdir)) < 0)
 						return error;
 			}
 		}
@@ -645,7 +601,7 @@ static void
 add_crds(run *r, lb_call *call)
 {
 	const lb_kube_resource *crd =
-		lb_kube_discovery_find(r->disc, "apiextensions.k8s.io", "customresourcedefinitions");
+	    lb_kube_discovery_find(r->disc, "apiextensions.k8s.io", "customresourcedefinitions");
 	size_t i;
 	task t;
 
@@ -656,7 +612,8 @@ add_crds(run *r, lb_call *call)
 	t.gvr = lb_kube_gvr_of(crd);
 	lb_layout_gr(t.gr, sizeof(t.gr), crd->group, crd->name);
 	snprintf(t.api_version, sizeof(t.api_version), "%s/%s", crd->group, crd->version);
-	snprintf(t.preferred_dir, sizeof(t.preferred_dir), "%s%s", crd->version, LB_PREFERRED_SUFFIX);
+	snprintf(t.preferred_dir, sizeof(t.preferred_dir), "%s%s", crd->version,
+	         LB_PREFERRED_SUFFIX);
 	for (i = 0; i < r->nreslist; i++) {
 		char group[256], *slash;
 		const lb_kube_resource *res;
@@ -713,22 +670,17 @@ open_actions(run *r, lb_call *call)
 		snprintf(a->name, sizeof(a->name), "%s", names.items[i]);
 		if (lb_plugins_open_backup_item_action(r->o->plugins, a->name, NULL, call, &a->h) <
 		    0) {
-			lb_results_error(&r->results,
-					 "",
-					 "backup item action %s: %s",
-					 a->name,
-					 lb_call_error_message(call));
+			lb_results_error(&r->results, "", "backup item action %s: %s", a->name,
+			                 lb_call_error_message(call));
 			continue;
 		}
 		/* AppliesTo once per backup */
 		if (a->h->m->applies_to(a->h->self, call, &sel) < 0 ||
 		    lb_applies_to_parse(sel.ptr, a->name, &a->applies) < 0) {
-			lb_results_error(&r->results,
-					 "",
-					 "backup item action %s: AppliesTo: %s",
-					 a->name,
-					 *lb_call_error_message(call) ? lb_call_error_message(call)
-								      : lb_error_last(LB_ERROR));
+			lb_results_error(&r->results, "", "backup item action %s: AppliesTo: %s",
+			                 a->name,
+			                 *lb_call_error_message(call) ? lb_call_error_message(call)
+			                                              : lb_error_last(LB_ERROR));
 			lb_backup_item_action_handle_close(a->h);
 			lb_buf_dispose(&sel);
 			continue;
@@ -786,9 +738,11 @@ make_record(run *r, const char *uid, time_t start, cJSON *version)
 		if (gv)
 			cJSON_AddStringToObject(ann, "velero.io/source-cluster-k8s-gitversion", gv);
 		if (maj)
-			cJSON_AddStringToObject(ann, "velero.io/source-cluster-k8s-major-version", maj);
+			cJSON_AddStringToObject(ann, "velero.io/source-cluster-k8s-major-version",
+			                        maj);
 		if (min)
-			cJSON_AddStringToObject(ann, "velero.io/source-cluster-k8s-minor-version", min);
+			cJSON_AddStringToObject(ann, "velero.io/source-cluster-k8s-minor-version",
+			                        min);
 	}
 	cJSON_AddStringToObject(ann, "velero.io/resource-timeout", "10m0s");
 	cJSON_AddStringToObject(ann, "lifeboat.io/created-by", "lifeboat");
@@ -859,7 +813,8 @@ reslist_json(run *r)
 	for (i = 0; i < r->nreslist; i++) {
 		cJSON *a = cJSON_AddArrayToObject(o, r->reslist[i].key);
 
-		qsort(r->reslist[i].names.items, r->reslist[i].names.count, sizeof(char *), cmp_str);
+		qsort(r->reslist[i].names.items, r->reslist[i].names.count, sizeof(char *),
+		      cmp_str);
 		for (j = 0; j < r->reslist[i].names.count; j++)
 			cJSON_AddItemToArray(a, cJSON_CreateString(r->reslist[i].names.items[j]));
 	}
@@ -870,9 +825,9 @@ reslist_json(run *r)
 
 int
 lb_backup_run(lb_kube_client *kube,
-	      lb_location *loc,
-	      const lb_backup_opts *o,
-	      lb_backup_summary *out)
+              lb_location *loc,
+              const lb_backup_opts *o,
+              lb_backup_summary *out)
 {
 	run r;
 	lb_call_opts co = LB_CALL_OPTS_INIT;
@@ -907,31 +862,28 @@ lb_backup_run(lb_kube_client *kube,
 
 	if (!lb_layout_valid_name(o->name)) {
 		error = lb_error_set(LB_EINVAL,
-				     "backup name \"%s\": use lower-case letters, digits, '-' and "
-				     "'.' (a DNS-1123 subdomain)",
-				     o->name ? o->name : "");
+		                     "backup name \"%s\": use lower-case letters, digits, '-' and "
+		                     "'.' (a DNS-1123 subdomain)",
+		                     o->name ? o->name : "");
 		goto done;
 	}
 	if (lb_location_read_only(loc)) {
 		error = lb_error_set(LB_EPERM,
-				     "storage location \"%s\" is ReadOnly: backups cannot be "
-				     "created there",
-				     lb_location_name(loc));
+		                     "storage location \"%s\" is ReadOnly: backups cannot be "
+		                     "created there",
+		                     lb_location_name(loc));
 		goto done;
 	}
 	lb_layout_backup_record_key(key, sizeof(key), o->name);
 	if ((error = lb_location_exists(loc, call, key, &exists)) < 0) {
-		lb_error_set(error,
-			     "storage location \"%s\": %s",
-			     lb_location_name(loc),
-			     lb_call_error_message(call));
+		lb_error_set(error, "storage location \"%s\": %s", lb_location_name(loc),
+		             lb_call_error_message(call));
 		goto done;
 	}
 	if (exists) {
 		error = lb_error_set(LB_EEXISTS,
-				     "backup \"%s\" already exists in storage location \"%s\"",
-				     o->name,
-				     lb_location_name(loc));
+		                     "backup \"%s\" already exists in storage location \"%s\"",
+		                     o->name, lb_location_name(loc));
 		goto done;
 	}
 	if ((error = lb_ns_filter_init(&r.ns, o->include_namespaces, o->exclude_namespaces)) < 0 ||
@@ -957,10 +909,8 @@ lb_backup_run(lb_kube_client *kube,
 	}
 	unlink(tmpl);
 	if ((error = lb_archive_writer_open_fd(fd, &r.tar)) < 0 ||
-	    (error = lb_archive_writer_add(r.tar,
-					   "metadata/version",
-					   LB_BACKUP_FORMAT_VERSION "\n",
-					   strlen(LB_BACKUP_FORMAT_VERSION) + 1)) < 0)
+	    (error = lb_archive_writer_add(r.tar, "metadata/version", LB_BACKUP_FORMAT_VERSION "\n",
+	                                   strlen(LB_BACKUP_FORMAT_VERSION) + 1)) < 0)
 		goto done;
 
 	if ((error = plan(&r)) < 0) {
@@ -988,7 +938,8 @@ lb_backup_run(lb_kube_client *kube,
 	for (i = 0; !r.fatal && i < (int) r.nreslist; i++)
 		if (strcmp(r.reslist[i].key, "v1/PersistentVolumeClaim") == 0)
 			lb_volume_backup(&(lb_volume_backup_in){kube, loc, call, o->name, uid,
-				&r.reslist[i].names, &r.results, &r.log, &r.mu});
+			                                        &r.reslist[i].names, &r.results,
+			                                        &r.log, &r.mu});
 	if (o->progress)
 		o->progress(o->progress_ud, r.items, r.listed);
 
@@ -1004,24 +955,18 @@ lb_backup_run(lb_kube_client *kube,
 		lseek(fd, 0, SEEK_SET);
 		lb_layout_backup_key(key, sizeof(key), o->name, ".tar.gz");
 		if ((error = lb_location_put(loc, call, key, fd, (int64_t) sb.st_size)) < 0) {
-			lb_results_error(&r.results,
-					 "",
-					 "upload %s: %s",
-					 key,
-					 lb_call_error_message(call));
+			lb_results_error(&r.results, "", "upload %s: %s", key,
+			                 lb_call_error_message(call));
 			r.fatal = error;
 		}
 	}
 	error = 0;
-	blog(&r,
-	     "info",
-	     "Backed up a total of %llu items (%llu tarball entries)",
-	     (unsigned long long) r.items,
-	     (unsigned long long) r.copies);
+	blog(&r, "info", "Backed up a total of %llu items (%llu tarball entries)",
+	     (unsigned long long) r.items, (unsigned long long) r.copies);
 
-	phase = r.fatal ? LB_PHASE_FAILED
-		: r.results.nerrors ? LB_PHASE_PARTIALLY_FAILED
-				    : LB_PHASE_COMPLETED;
+	phase = r.fatal             ? LB_PHASE_FAILED
+	        : r.results.nerrors ? LB_PHASE_PARTIALLY_FAILED
+	                            : LB_PHASE_COMPLETED;
 	blog(&r, "info", "Backup finished with phase %s", phase);
 	/* side files; a failure here fails the backup but never hides it */
 	text = reslist_json(&r);
@@ -1031,7 +976,7 @@ lb_backup_run(lb_kube_client *kube,
 	}
 	free(text);
 	if (!r.fatal && (put_gz(&r, call, "-volumesnapshots.json.gz", "[]") < 0 ||
-			 put_gz(&r, call, "-itemoperations.json.gz", "[]") < 0)) {
+	                 put_gz(&r, call, "-itemoperations.json.gz", "[]") < 0)) {
 		lb_results_error(&r.results, "", "%s", lb_error_last(LB_EIO));
 		phase = LB_PHASE_FAILED;
 	}

@@ -22,33 +22,33 @@ typedef struct lb_backup_opts {
 	const char *exclude_namespaces;
 	const char *include_resources; /* csv: plural, singular, short, kind, x.group, "*" */
 	const char *exclude_resources;
-	const char *selector;     /* label selector text */
-	lb_cluster_mode cluster;  /* --include-cluster-resources */
-	int64_t ttl_ms;           /* 0: 720h */
-	int workers;              /* 0: 4 */
-	int preferred_only;       /* 1: skip the copies in non-preferred versions */
+	const char *selector;       /* label selector text */
+	lb_cluster_mode cluster;    /* --include-cluster-resources */
+	int64_t ttl_ms;             /* 0: 720h */
+	int workers;                /* 0: 4 */
+	int preferred_only;         /* 1: skip the copies in non-preferred versions */
 	lb_plugin_manager *plugins; /* NULL: no item actions */
-	lb_cancel *cancel;        /* may be NULL */
+	lb_cancel *cancel;          /* may be NULL */
 	lb_backup_progress_fn progress;
 	void *progress_ud;
 } lb_backup_opts;
 
 typedef struct lb_backup_summary {
 	char phase[32];
-	uint64_t items;      /* items backed up (preferred version) */
-	uint64_t copies;     /* tarball entries (all versions) */
+	uint64_t items;  /* items backed up (preferred version) */
+	uint64_t copies; /* tarball entries (all versions) */
 	size_t errors;
 	size_t warnings;
 	int64_t duration_ms;
-	int64_t list_ms;     /* time spent waiting for the API server (sum over workers) */
+	int64_t list_ms; /* time spent waiting for the API server (sum over workers) */
 } lb_backup_summary;
 
 /* Run a backup. Returns 0 when a record was written (phase Completed, PartiallyFailed or
  * Failed: see @out), <0 when nothing could be written (name taken, read-only location,
  * no cluster). */
 int lb_backup_run(lb_kube_client *kube,
-		  lb_location *loc,
-		  const lb_backup_opts *opts,
-		  lb_backup_summary *out);
+                  lb_location *loc,
+                  const lb_backup_opts *opts,
+                  lb_backup_summary *out);
 
 #endif

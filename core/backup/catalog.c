@@ -15,12 +15,9 @@
 static int
 loc_error(lb_location *loc, lb_call *call, int error, const char *what)
 {
-	return lb_error_set(error,
-			    "storage location \"%s\": %s: %s",
-			    lb_location_name(loc),
-			    what,
-			    *lb_call_error_message(call) ? lb_call_error_message(call)
-							 : lb_error_last(error));
+	return lb_error_set(error, "storage location \"%s\": %s: %s", lb_location_name(loc), what,
+	                    *lb_call_error_message(call) ? lb_call_error_message(call)
+	                                                 : lb_error_last(error));
 }
 
 int
@@ -37,9 +34,8 @@ lb_backup_catalog_get(lb_location *loc, lb_call *call, const char *name, cJSON *
 	if ((error = lb_location_get_bytes(loc, call, key, &b)) < 0) {
 		if (error == LB_ENOTFOUND)
 			error = lb_error_set(LB_ENOTFOUND,
-					     "backup \"%s\" not found in storage location \"%s\"",
-					     name,
-					     lb_location_name(loc));
+			                     "backup \"%s\" not found in storage location \"%s\"",
+			                     name, lb_location_name(loc));
 		else
 			loc_error(loc, call, error, key);
 		goto done;
@@ -103,7 +99,7 @@ lb_backup_catalog_get_gz(lb_location *loc, lb_call *call, const char *key, lb_bu
 	if ((error = lb_location_get_bytes(loc, call, key, &gz)) < 0) {
 		if (error == LB_ENOTFOUND)
 			lb_error_set(error, "%s not found in storage location \"%s\"", key,
-				     lb_location_name(loc));
+			             lb_location_name(loc));
 		else
 			loc_error(loc, call, error, key);
 		goto done;
@@ -154,10 +150,9 @@ lb_backup_catalog_delete(lb_location *loc, lb_call *call, const char *name)
 
 	if (lb_location_read_only(loc))
 		return lb_error_set(LB_EPERM,
-				    "storage location \"%s\" is ReadOnly: backup \"%s\" cannot be "
-				    "deleted there",
-				    lb_location_name(loc),
-				    name);
+		                    "storage location \"%s\" is ReadOnly: backup \"%s\" cannot be "
+		                    "deleted there",
+		                    lb_location_name(loc), name);
 	if (!lb_layout_valid_name(name))
 		return lb_error_set(LB_EINVAL, "\"%s\" is not a valid backup name", name);
 	snprintf(prefix, sizeof(prefix), "backups/%s/", name);
@@ -166,10 +161,9 @@ lb_backup_catalog_delete(lb_location *loc, lb_call *call, const char *name)
 		goto done;
 	}
 	if (!keys.count) {
-		error = lb_error_set(LB_ENOTFOUND,
-				     "backup \"%s\" not found in storage location \"%s\"",
-				     name,
-				     lb_location_name(loc));
+		error =
+		    lb_error_set(LB_ENOTFOUND, "backup \"%s\" not found in storage location \"%s\"",
+		                 name, lb_location_name(loc));
 		goto done;
 	}
 	lb_layout_backup_record_key(key, sizeof(key), name);

@@ -15,15 +15,9 @@ int lb_backup_catalog_list(lb_location *loc, lb_call *call, cJSON **records_out)
 /* One record; LB_ENOTFOUND names the backup and the location. */
 int lb_backup_catalog_get(lb_location *loc, lb_call *call, const char *name, cJSON **record_out);
 /* A gzip side file (suffix "-logs.gz", "-results.gz", ...), expanded. */
-int lb_backup_catalog_get_gz(lb_location *loc,
-			     lb_call *call,
-			     const char *key,
-			     lb_buf *out);
+int lb_backup_catalog_get_gz(lb_location *loc, lb_call *call, const char *key, lb_buf *out);
 /* Write the tarball to @path (created, replaced). */
-int lb_backup_catalog_download(lb_location *loc,
-			       lb_call *call,
-			       const char *name,
-			       const char *path);
+int lb_backup_catalog_download(lb_location *loc, lb_call *call, const char *name, const char *path);
 /* Remove every object of the backup, the record first (so it stops reading as a backup
  * at once). LB_EPERM on a ReadOnly location. */
 int lb_backup_catalog_delete(lb_location *loc, lb_call *call, const char *name);

@@ -19,7 +19,7 @@ int
 lb_layout_gr(char *buf, size_t size, const char *group, const char *resource)
 {
 	int n = group && *group ? snprintf(buf, size, "%s.%s", resource, group)
-				: snprintf(buf, size, "%s", resource);
+	                        : snprintf(buf, size, "%s", resource);
 	return fits(n, size, resource);
 }
 
@@ -39,11 +39,11 @@ lb_layout_gr_split(const char *gr, char *resource, size_t rsize, char *group, si
 
 int
 lb_layout_item_path(char *buf,
-		    size_t size,
-		    const char *gr,
-		    const char *version_dir,
-		    const char *ns,
-		    const char *name)
+                    size_t size,
+                    const char *gr,
+                    const char *version_dir,
+                    const char *ns,
+                    const char *name)
 {
 	char vd[96] = "";
 	int n;
@@ -127,9 +127,8 @@ lb_layout_backup_record_key(char *buf, size_t size, const char *backup)
 int
 lb_layout_restore_key(char *buf, size_t size, const char *restore, const char *suffix)
 {
-	return fits(snprintf(buf, size, "restores/%s/restore-%s%s", restore, restore, suffix),
-		    size,
-		    restore);
+	return fits(snprintf(buf, size, "restores/%s/restore-%s%s", restore, restore, suffix), size,
+	            restore);
 }
 
 int

@@ -29,11 +29,11 @@ void lb_layout_gr_split(const char *gr, char *resource, size_t rsize, char *grou
 /* Tarball entry for an item. @version_dir NULL: the plain copy; else "<ver>" or
  * "<ver>-preferredversion". @ns NULL or "" for cluster-scoped. */
 int lb_layout_item_path(char *buf,
-			size_t size,
-			const char *gr,
-			const char *version_dir,
-			const char *ns,
-			const char *name);
+                        size_t size,
+                        const char *gr,
+                        const char *version_dir,
+                        const char *ns,
+                        const char *name);
 
 /* A parsed tarball entry under resources/. */
 typedef struct lb_layout_entry {

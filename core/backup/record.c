@@ -83,9 +83,8 @@ lb_duration_parse(const char *s, int64_t *ms_out)
 	*ms_out = (int64_t) total;
 	return 0;
 bad:
-	return lb_error_set(LB_EINVAL,
-			    "duration \"%s\": use Go syntax such as 720h, 1h30m, 90s",
-			    s ? s : "");
+	return lb_error_set(LB_EINVAL, "duration \"%s\": use Go syntax such as 720h, 1h30m, 90s",
+	                    s ? s : "");
 }
 
 void
@@ -93,12 +92,8 @@ lb_duration_format(int64_t ms, char *buf, size_t size)
 {
 	int64_t s = ms / 1000;
 
-	snprintf(buf,
-		 size,
-		 "%lldh%lldm%llds",
-		 (long long) (s / 3600),
-		 (long long) ((s / 60) % 60),
-		 (long long) (s % 60));
+	snprintf(buf, size, "%lldh%lldm%llds", (long long) (s / 3600), (long long) ((s / 60) % 60),
+	         (long long) (s % 60));
 }
 
 void
@@ -114,9 +109,7 @@ lb_uuid4(char buf[37])
 		close(fd);
 	b[6] = (unsigned char) ((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char) ((b[8] & 0x3f) | 0x80);
-	snprintf(buf,
-		 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-		 b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 }

@@ -102,8 +102,8 @@ count_result(const cJSON *res)
 
 	n += (size_t) cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "velero"));
 	n += (size_t) cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "cluster"));
-	cJSON_ArrayForEach(ns, cJSON_GetObjectItemCaseSensitive(res, "namespaces"))
-		n += (size_t) cJSON_GetArraySize(ns);
+	cJSON_ArrayForEach(ns, cJSON_GetObjectItemCaseSensitive(res, "namespaces")) n +=
+	    (size_t) cJSON_GetArraySize(ns);
 	return n;
 }
 

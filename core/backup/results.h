@@ -22,9 +22,9 @@ void lb_results_dispose(lb_results *r);
 
 /* @ns: NULL for "cluster", "" for "velero" (engine-wide), else the namespace. */
 void lb_results_error(lb_results *r, const char *ns, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void lb_results_warning(lb_results *r, const char *ns, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* The JSON text {"errors":..,"warnings":..}; caller frees. */
 char *lb_results_print(lb_results *r);

@@ -176,17 +176,16 @@ lb_cluster_mode_parse(const char *s, lb_cluster_mode *out)
 	else if (strcmp(s, "false") == 0)
 		*out = LB_CLUSTER_FALSE;
 	else
-		return lb_error_set(LB_EINVAL,
-				    "--include-cluster-resources: \"%s\" is not auto, true or false",
-				    s);
+		return lb_error_set(
+		    LB_EINVAL, "--include-cluster-resources: \"%s\" is not auto, true or false", s);
 	return 0;
 }
 
 int
 lb_cluster_scoped_included(lb_cluster_mode mode,
-			   const lb_ns_filter *ns,
-			   const lb_res_filter *res,
-			   const lb_res_names *r)
+                           const lb_ns_filter *ns,
+                           const lb_res_filter *res,
+                           const lb_res_names *r)
 {
 	if (!lb_res_filter_match(res, r))
 		return 0;
@@ -342,10 +341,9 @@ lb_label_selector_parse(const char *text, lb_label_selector **out)
 	return 0;
 bad:
 	error = lb_error_set(LB_EINVAL,
-			     "label selector \"%s\": cannot parse at \"%s\" (use k=v, k!=v, "
-			     "k in (a,b), k notin (a,b), k, !k)",
-			     text,
-			     p);
+	                     "label selector \"%s\": cannot parse at \"%s\" (use k=v, k!=v, "
+	                     "k in (a,b), k notin (a,b), k, !k)",
+	                     text, p);
 fail:
 	lb_label_selector_free(s);
 	return error;
@@ -446,7 +444,7 @@ lb_label_selector_from_json(const cJSON *json, lb_label_selector **out)
 	{
 		const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "key"));
 		const char *op =
-			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "operator"));
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "operator"));
 		req_op o;
 
 		if (!key || !op)
@@ -463,16 +461,16 @@ lb_label_selector_from_json(const cJSON *json, lb_label_selector **out)
 			goto bad;
 		if ((error = add_req(s, key, strlen(key), o, &r)) < 0)
 			goto fail;
-		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(it, "values"))
-			if (cJSON_IsString(v))
-				lb_strlist_add(&r->values, v->valuestring);
+		cJSON_ArrayForEach(
+		    v, cJSON_GetObjectItemCaseSensitive(it, "values")) if (cJSON_IsString(v))
+		    lb_strlist_add(&r->values, v->valuestring);
 	}
 	*out = s;
 	return 0;
 bad:
 	error = lb_error_set(LB_EINVAL,
-			     "labelSelector: matchExpressions need key and an operator of In, "
-			     "NotIn, Exists, DoesNotExist");
+	                     "labelSelector: matchExpressions need key and an operator of In, "
+	                     "NotIn, Exists, DoesNotExist");
 fail:
 	lb_label_selector_free(s);
 	return error;

@@ -60,9 +60,9 @@ int lb_cluster_mode_parse(const char *s, lb_cluster_mode *out);
 /* Whether cluster-scoped resource @r is included (Velero's rule; namespaces are handled by
  * the caller: the Namespace objects of included namespaces are always included). */
 int lb_cluster_scoped_included(lb_cluster_mode mode,
-			       const lb_ns_filter *ns,
-			       const lb_res_filter *res,
-			       const lb_res_names *r);
+                               const lb_ns_filter *ns,
+                               const lb_res_filter *res,
+                               const lb_res_names *r);
 
 typedef struct lb_label_selector lb_label_selector;
 

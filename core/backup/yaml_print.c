@@ -21,7 +21,7 @@ needs_quotes(const char *s)
 		if (*p == ':' || *p == '#' || *p == '\n' || (unsigned char) *p < 0x20)
 			return 1;
 	for (p = s; *p && (isdigit((unsigned char) *p) || *p == '.' || *p == 'e' || *p == '+' ||
-			   *p == '-');
+	                   *p == '-');
 	     p++)
 		;
 	return !*p;

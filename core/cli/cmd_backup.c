@@ -71,9 +71,8 @@ open_location(lb_cli *cli, const char *name, lb_engine **e, lb_location **loc)
 	if ((error = lb_engine_open(cli, e)) < 0)
 		return lb_cli_fail("%s", lb_error_last(error));
 	if ((error = lb_engine_location(*e, name, loc)) < 0)
-		return lb_cli_fail("storage location %s: %s",
-				   name ? name : "(default)",
-				   lb_error_last(error));
+		return lb_cli_fail("storage location %s: %s", name ? name : "(default)",
+		                   lb_error_last(error));
 	return 0;
 }
 
@@ -102,10 +101,8 @@ on_progress(void *ud, uint64_t done, uint64_t listed)
 	if (p->quiet || now - p->last_ms < 1000)
 		return;
 	p->last_ms = now;
-	fprintf(stderr,
-		"Backup in progress: %llu items backed up (%llu listed)\n",
-		(unsigned long long) done,
-		(unsigned long long) listed);
+	fprintf(stderr, "Backup in progress: %llu items backed up (%llu listed)\n",
+	        (unsigned long long) done, (unsigned long long) listed);
 }
 
 static int
@@ -140,7 +137,8 @@ backup_create(lb_cli *cli)
 			o.include_resources = v;
 		else if ((v = flag(cli, &i, "--exclude-resources", &missing)))
 			o.exclude_resources = v;
-		else if ((v = flag(cli, &i, "--selector", &missing)) || (v = flag(cli, &i, "-l", &missing)))
+		else if ((v = flag(cli, &i, "--selector", &missing)) ||
+		         (v = flag(cli, &i, "-l", &missing)))
 			o.selector = v;
 		else if ((v = flag(cli, &i, "--include-cluster-resources", &missing))) {
 			if (lb_cluster_mode_parse(v, &o.cluster) < 0)
@@ -180,10 +178,10 @@ backup_create(lb_cli *cli)
 		return lb_cli_usage("backup create: %s needs a value", cli->argv[i]);
 	if (!o.name)
 		return lb_cli_usage("usage: lifeboat backup create NAME [--include-namespaces a,b] "
-				    "[--exclude-namespaces x] [--include-resources r] "
-				    "[--exclude-resources r] [--selector k=v] "
-				    "[--include-cluster-resources auto|true|false] "
-				    "[--storage-location L] [--ttl 720h] [--wait]");
+		                    "[--exclude-namespaces x] [--include-resources r] "
+		                    "[--exclude-resources r] [--selector k=v] "
+		                    "[--include-cluster-resources auto|true|false] "
+		                    "[--storage-location L] [--ttl 720h] [--wait]");
 	if (open_location(cli, loc_name, &e, &loc) != 0)
 		goto done;
 	kopts.kubeconfig = cli->kubeconfig;
@@ -209,13 +207,8 @@ backup_create(lb_cli *cli)
 		lb_cli_fail("backup %s: %s", o.name, lb_error_last(error));
 		goto done;
 	}
-	printf("Backup %s: %s. %llu items in %.1f s; %zu errors, %zu warnings.\n",
-	       o.name,
-	       s.phase,
-	       (unsigned long long) s.items,
-	       (double) s.duration_ms / 1000.0,
-	       s.errors,
-	       s.warnings);
+	printf("Backup %s: %s. %llu items in %.1f s; %zu errors, %zu warnings.\n", o.name, s.phase,
+	       (unsigned long long) s.items, (double) s.duration_ms / 1000.0, s.errors, s.warnings);
 	if (s.errors || s.warnings)
 		printf("Run `lifeboat backup describe %s --details` for details.\n", o.name);
 	rc = strcmp(s.phase, LB_PHASE_COMPLETED) == 0 ? LB_EXIT_OK : LB_EXIT_FAIL;
@@ -317,9 +310,8 @@ backup_get(lb_cli *cli)
 		rc = LB_EXIT_OK;
 		goto done;
 	}
-	printf("%-30s %-16s %-7s %-9s %-21s %-21s %-16s %s\n",
-	       "NAME", "STATUS", "ERRORS", "WARNINGS", "CREATED", "EXPIRES", "STORAGE LOCATION",
-	       "SELECTOR");
+	printf("%-30s %-16s %-7s %-9s %-21s %-21s %-16s %s\n", "NAME", "STATUS", "ERRORS",
+	       "WARNINGS", "CREATED", "EXPIRES", "STORAGE LOCATION", "SELECTOR");
 	cJSON_ArrayForEach(b, list)
 	{
 		const char *sel = "<none>";
@@ -333,16 +325,14 @@ backup_get(lb_cli *cli)
 			free(t);
 			sel = selbuf;
 		}
-		printf("%-30s %-16s %-7.0f %-9.0f %-21s %-21s %-16s %s\n",
-		       jstr(b, "metadata", "name"),
-		       jstr(b, "status", "phase") ? jstr(b, "status", "phase") : "",
-		       jnum(b, "status", "errors"),
-		       jnum(b, "status", "warnings"),
-		       jstr(b, "status", "startTimestamp") ? jstr(b, "status", "startTimestamp")
-							   : "",
-		       jstr(b, "status", "expiration") ? jstr(b, "status", "expiration") : "",
-		       jstr(b, "spec", "storageLocation") ? jstr(b, "spec", "storageLocation") : "",
-		       sel);
+		printf(
+		    "%-30s %-16s %-7.0f %-9.0f %-21s %-21s %-16s %s\n", jstr(b, "metadata", "name"),
+		    jstr(b, "status", "phase") ? jstr(b, "status", "phase") : "",
+		    jnum(b, "status", "errors"), jnum(b, "status", "warnings"),
+		    jstr(b, "status", "startTimestamp") ? jstr(b, "status", "startTimestamp") : "",
+		    jstr(b, "status", "expiration") ? jstr(b, "status", "expiration") : "",
+		    jstr(b, "spec", "storageLocation") ? jstr(b, "spec", "storageLocation") : "",
+		    sel);
 	}
 	rc = LB_EXIT_OK;
 done:
@@ -360,7 +350,7 @@ print_list(const char *title, const cJSON *spec, const char *key, const char *df
 
 	printf("  %s:", title);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(spec, key))
-		printf("%s%s", n++ ? ", " : " ", cJSON_GetStringValue(it));
+	    printf("%s%s", n++ ? ", " : " ", cJSON_GetStringValue(it));
 	if (!n)
 		printf(" %s", dflt);
 	printf("\n");
@@ -373,12 +363,11 @@ print_result_entries(const char *title, const cJSON *res)
 
 	printf("%s:\n", title);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "velero"))
-		printf("  Velero:   %s\n", cJSON_GetStringValue(it));
+	    printf("  Velero:   %s\n", cJSON_GetStringValue(it));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "cluster"))
-		printf("  Cluster:  %s\n", cJSON_GetStringValue(it));
-	cJSON_ArrayForEach(ns, cJSON_GetObjectItem(res, "namespaces"))
-		cJSON_ArrayForEach(it, ns)
-			printf("  Namespace %s: %s\n", ns->string, cJSON_GetStringValue(it));
+	    printf("  Cluster:  %s\n", cJSON_GetStringValue(it));
+	cJSON_ArrayForEach(ns, cJSON_GetObjectItem(res, "namespaces")) cJSON_ArrayForEach(it, ns)
+	    printf("  Namespace %s: %s\n", ns->string, cJSON_GetStringValue(it));
 }
 
 static int
@@ -417,8 +406,9 @@ backup_describe(lb_cli *cli)
 	{
 		const cJSON *icr = cJSON_GetObjectItem(spec, "includeClusterResources");
 
-		printf("  Cluster-scoped:  %s\n",
-		       cJSON_IsTrue(icr) ? "included" : cJSON_IsFalse(icr) ? "excluded" : "auto");
+		printf("  Cluster-scoped:  %s\n", cJSON_IsTrue(icr)    ? "included"
+		                                  : cJSON_IsFalse(icr) ? "excluded"
+		                                                       : "auto");
 	}
 	if (cJSON_GetObjectItem(spec, "labelSelector")) {
 		char *t = cJSON_PrintUnformatted(cJSON_GetObjectItem(spec, "labelSelector"));
@@ -432,9 +422,9 @@ backup_describe(lb_cli *cli)
 	printf("TTL:               %s\n", jstr(spec, "ttl", NULL));
 	printf("Format version:    %s\n", jstr(b, "status", "formatVersion"));
 	printf("\nStarted:    %s\n", jstr(b, "status", "startTimestamp"));
-	printf("Completed:  %s\n",
-	       jstr(b, "status", "completionTimestamp") ? jstr(b, "status", "completionTimestamp")
-							: "<n/a>");
+	printf("Completed:  %s\n", jstr(b, "status", "completionTimestamp")
+	                               ? jstr(b, "status", "completionTimestamp")
+	                               : "<n/a>");
 	printf("Expiration: %s\n", jstr(b, "status", "expiration"));
 	printf("\nTotal items to be backed up:  %.0f\n",
 	       jnum(cJSON_GetObjectItem(b, "status"), "progress", "totalItems"));
@@ -453,7 +443,7 @@ backup_describe(lb_cli *cli)
 			{
 				printf("  %s:\n", kind->string);
 				cJSON_ArrayForEach(it, kind)
-					printf("    - %s\n", cJSON_GetStringValue(it));
+				    printf("    - %s\n", cJSON_GetStringValue(it));
 			}
 			cJSON_Delete(doc);
 		}

@@ -115,7 +115,8 @@ restore_create(lb_cli *cli)
 			o.include_resources = v;
 		else if ((v = flag(cli, &i, "--exclude-resources", &missing)))
 			o.exclude_resources = v;
-		else if ((v = flag(cli, &i, "--selector", &missing)) || (v = flag(cli, &i, "-l", &missing)))
+		else if ((v = flag(cli, &i, "--selector", &missing)) ||
+		         (v = flag(cli, &i, "-l", &missing)))
 			o.selector = v;
 		else if ((v = flag(cli, &i, "--namespace-mappings", &missing)))
 			o.namespace_mappings = v;
@@ -138,7 +139,8 @@ restore_create(lb_cli *cli)
 			kopts.burst = atoi(v);
 		else if ((v = flag(cli, &i, "--from-file", &missing)))
 			o.tarball = v;
-		else if (!strcmp(a, "--preserve-nodeports") || !strcmp(a, "--preserve-nodeports=true"))
+		else if (!strcmp(a, "--preserve-nodeports") ||
+		         !strcmp(a, "--preserve-nodeports=true"))
 			o.preserve_nodeports = 1;
 		else if (!strcmp(a, "--preserve-nodeports=false"))
 			o.preserve_nodeports = 0;
@@ -163,25 +165,25 @@ restore_create(lb_cli *cli)
 	if (missing)
 		return lb_cli_usage("restore create: %s needs a value", cli->argv[i]);
 	if (!o.backup && !o.tarball)
-		return lb_cli_usage("usage: lifeboat restore create [NAME] --from-backup B "
-				    "[--include-namespaces a] [--exclude-namespaces b] "
-				    "[--include-resources r] [--exclude-resources r] [--selector k=v] "
-				    "[--namespace-mappings a:b,...] "
-				    "[--existing-resource-policy none|update] "
-				    "[--restore-status RESOURCES] [--preserve-nodeports] "
-				    "[--resource-modifiers FILE] [--wait]");
+		return lb_cli_usage(
+		    "usage: lifeboat restore create [NAME] --from-backup B "
+		    "[--include-namespaces a] [--exclude-namespaces b] "
+		    "[--include-resources r] [--exclude-resources r] [--selector k=v] "
+		    "[--namespace-mappings a:b,...] "
+		    "[--existing-resource-policy none|update] "
+		    "[--restore-status RESOURCES] [--preserve-nodeports] "
+		    "[--resource-modifiers FILE] [--wait]");
 	if (policy && strcmp(policy, "none") != 0 && strcmp(policy, "update") != 0)
 		return lb_cli_usage("--existing-resource-policy: \"%s\" is not none or update",
-				    policy);
+		                    policy);
 	o.existing_update = policy && !strcmp(policy, "update");
 	if ((error = lb_engine_open(cli, &e)) < 0) {
 		lb_cli_fail("%s", lb_error_last(error));
 		goto done;
 	}
 	if ((error = lb_engine_location(e, loc_name, &loc)) < 0) {
-		lb_cli_fail("storage location %s: %s",
-			    loc_name ? loc_name : "(default)",
-			    lb_error_last(error));
+		lb_cli_fail("storage location %s: %s", loc_name ? loc_name : "(default)",
+		            lb_error_last(error));
 		goto done;
 	}
 	kopts.kubeconfig = cli->kubeconfig;
@@ -200,7 +202,8 @@ restore_create(lb_cli *cli)
 			sk[k] = cfg->storage_class_mappings.items[k].key;
 			sv[k] = cfg->storage_class_mappings.items[k].value;
 		}
-		o.storage_classes = (lb_strmap){sk, sv, sk && sv ? cfg->storage_class_mappings.count : 0};
+		o.storage_classes =
+		    (lb_strmap){sk, sv, sk && sv ? cfg->storage_class_mappings.count : 0};
 	}
 	if (cfg && cfg->image_mappings.count) {
 		ik = calloc(cfg->image_mappings.count, sizeof(*ik));
@@ -228,15 +231,9 @@ restore_create(lb_cli *cli)
 	}
 	printf("Restore %s: %s. %llu items: %llu created, %llu updated, %llu skipped, %llu "
 	       "failed in %.1f s; %zu errors, %zu warnings.\n",
-	       s.name,
-	       s.phase,
-	       (unsigned long long) s.total,
-	       (unsigned long long) s.created,
-	       (unsigned long long) s.updated,
-	       (unsigned long long) s.skipped,
-	       (unsigned long long) s.failed,
-	       (double) s.duration_ms / 1000.0,
-	       s.errors,
+	       s.name, s.phase, (unsigned long long) s.total, (unsigned long long) s.created,
+	       (unsigned long long) s.updated, (unsigned long long) s.skipped,
+	       (unsigned long long) s.failed, (double) s.duration_ms / 1000.0, s.errors,
 	       s.warnings);
 	if (s.errors || s.warnings)
 		printf("Run `lifeboat restore describe %s --details` for details.\n", s.name);
@@ -285,10 +282,8 @@ get_record(lb_location *loc, lb_call *call, const char *name, cJSON **out)
 	snprintf(key, sizeof(key), "restores/%s/velero-restore.json", name);
 	if ((error = lb_location_get_bytes(loc, call, key, &b)) < 0) {
 		lb_buf_dispose(&b);
-		return lb_error_set(error,
-				    "restore \"%s\" not found in storage location \"%s\"",
-				    name,
-				    lb_location_name(loc));
+		return lb_error_set(error, "restore \"%s\" not found in storage location \"%s\"",
+		                    name, lb_location_name(loc));
 	}
 	*out = cJSON_Parse(b.ptr ? b.ptr : "");
 	lb_buf_dispose(&b);
@@ -362,15 +357,14 @@ restore_get(lb_cli *cli)
 	{
 		cJSON *st = cJSON_GetObjectItem(r, "status");
 
-		printf("%-40s %-24s %-16s %-7d %-9d %s\n",
-		       jstr(r, "metadata", "name"),
-		       jstr(r, "spec", "backupName"),
-		       jstr(r, "status", "phase"),
-		       cJSON_GetObjectItem(st, "errors") ? cJSON_GetObjectItem(st, "errors")->valueint
-							 : 0,
+		printf("%-40s %-24s %-16s %-7d %-9d %s\n", jstr(r, "metadata", "name"),
+		       jstr(r, "spec", "backupName"), jstr(r, "status", "phase"),
+		       cJSON_GetObjectItem(st, "errors")
+		           ? cJSON_GetObjectItem(st, "errors")->valueint
+		           : 0,
 		       cJSON_GetObjectItem(st, "warnings")
-			       ? cJSON_GetObjectItem(st, "warnings")->valueint
-			       : 0,
+		           ? cJSON_GetObjectItem(st, "warnings")->valueint
+		           : 0,
 		       jstr(r, "metadata", "creationTimestamp"));
 	}
 	rc = LB_EXIT_OK;
@@ -389,12 +383,11 @@ print_entries(const char *title, const cJSON *res)
 
 	printf("%s:\n", title);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "velero"))
-		printf("  Velero:   %s\n", cJSON_GetStringValue(it));
+	    printf("  Velero:   %s\n", cJSON_GetStringValue(it));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "cluster"))
-		printf("  Cluster:  %s\n", cJSON_GetStringValue(it));
-	cJSON_ArrayForEach(ns, cJSON_GetObjectItem(res, "namespaces"))
-		cJSON_ArrayForEach(it, ns)
-			printf("  Namespace %s: %s\n", ns->string, cJSON_GetStringValue(it));
+	    printf("  Cluster:  %s\n", cJSON_GetStringValue(it));
+	cJSON_ArrayForEach(ns, cJSON_GetObjectItem(res, "namespaces")) cJSON_ArrayForEach(it, ns)
+	    printf("  Namespace %s: %s\n", ns->string, cJSON_GetStringValue(it));
 }
 
 static int
@@ -440,17 +433,21 @@ restore_describe_or_logs(lb_cli *cli, int logs)
 	printf("Existing resource policy: %s\n", jstr(r, "spec", "existingResourcePolicy"));
 	if (cJSON_GetObjectItem(cJSON_GetObjectItem(r, "spec"), "namespaceMapping")) {
 		printf("Namespace mappings:");
-		cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "spec"),
-							   "namespaceMapping"))
-			printf(" %s=%s", it->string, cJSON_GetStringValue(it));
+		cJSON_ArrayForEach(
+		    it, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "spec"), "namespaceMapping"))
+		    printf(" %s=%s", it->string, cJSON_GetStringValue(it));
 		printf("\n");
 	}
 	{
 		cJSON *pr = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "status"), "progress");
 
 		printf("Total items:  %d\nRestored:     %d\n",
-		       cJSON_GetObjectItem(pr, "totalItems") ? cJSON_GetObjectItem(pr, "totalItems")->valueint : 0,
-		       cJSON_GetObjectItem(pr, "itemsRestored") ? cJSON_GetObjectItem(pr, "itemsRestored")->valueint : 0);
+		       cJSON_GetObjectItem(pr, "totalItems")
+		           ? cJSON_GetObjectItem(pr, "totalItems")->valueint
+		           : 0,
+		       cJSON_GetObjectItem(pr, "itemsRestored")
+		           ? cJSON_GetObjectItem(pr, "itemsRestored")->valueint
+		           : 0);
 	}
 	lb_layout_restore_key(key, sizeof(key), cli->argv[first], "-results.gz");
 	if (lb_backup_catalog_get_gz(loc, call, key, &b) == 0 && (doc = cJSON_Parse(b.ptr))) {
@@ -462,13 +459,14 @@ restore_describe_or_logs(lb_cli *cli, int logs)
 	if (details) {
 		lb_buf_clear(&b);
 		lb_layout_restore_key(key, sizeof(key), cli->argv[first], "-resource-list.json.gz");
-		if (lb_backup_catalog_get_gz(loc, call, key, &b) == 0 && (doc = cJSON_Parse(b.ptr))) {
+		if (lb_backup_catalog_get_gz(loc, call, key, &b) == 0 &&
+		    (doc = cJSON_Parse(b.ptr))) {
 			printf("\nResource List:\n");
 			cJSON_ArrayForEach(kind, doc)
 			{
 				printf("  %s:\n", kind->string);
 				cJSON_ArrayForEach(it, kind)
-					printf("    - %s\n", cJSON_GetStringValue(it));
+				    printf("    - %s\n", cJSON_GetStringValue(it));
 			}
 			cJSON_Delete(doc);
 		}

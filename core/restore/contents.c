@@ -60,7 +60,8 @@ on_entry(const char *path, const char *data, size_t len, void *ud)
 	lb_content_item *it;
 
 	if (strcmp(path, "metadata/version") == 0) {
-		size_t n = len < sizeof(c->format_version) - 1 ? len : sizeof(c->format_version) - 1;
+		size_t n =
+		    len < sizeof(c->format_version) - 1 ? len : sizeof(c->format_version) - 1;
 
 		memcpy(c->format_version, data, n);
 		c->format_version[n] = '\0';
@@ -182,8 +183,7 @@ lb_contents_set(const lb_content_gr *g, const char *version)
 			return &g->sets[i];
 	/* a plain copy missing (hand-written tarballs): the preferred dir holds it too */
 	for (i = 0; i < g->nsets; i++)
-		if (strcmp(g->sets[i].version, version) == 0 ||
-		    (!*version && g->sets[i].preferred))
+		if (strcmp(g->sets[i].version, version) == 0 || (!*version && g->sets[i].preferred))
 			return &g->sets[i];
 	return NULL;
 }

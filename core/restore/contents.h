@@ -11,7 +11,7 @@
 #include "backup/layout.h"
 
 typedef struct lb_content_item {
-	char *ns;   /* "" for cluster-scoped */
+	char *ns; /* "" for cluster-scoped */
 	char *name;
 	char *json; /* the object, as stored */
 	size_t len;
@@ -26,7 +26,7 @@ typedef struct lb_content_set {
 } lb_content_set;
 
 typedef struct lb_content_gr {
-	char *gr; /* "deployments.apps" */
+	char *gr;                /* "deployments.apps" */
 	char *preferred_version; /* from the -preferredversion dir; "" if none (format 1.0) */
 	lb_content_set *sets;
 	size_t nsets;

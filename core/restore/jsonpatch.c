@@ -174,7 +174,7 @@ lb_json_patch_op(cJSON **doc, const cJSON *op)
 		if (!from)
 			goto bad;
 		v = strcmp(o, "move") == 0 ? detach(*doc, from)
-					   : cJSON_Duplicate(lb_json_pointer_get(*doc, from), 1);
+		                           : cJSON_Duplicate(lb_json_pointer_get(*doc, from), 1);
 		if (!v || insert(doc, path, v, 0) < 0)
 			goto bad;
 		return 0;
@@ -238,7 +238,7 @@ merge(cJSON **doc, const cJSON *patch, int strategic)
 			cJSON_ArrayForEach(pe, p)
 			{
 				const char *nm = cJSON_GetStringValue(
-					cJSON_GetObjectItemCaseSensitive(pe, "name"));
+				    cJSON_GetObjectItemCaseSensitive(pe, "name"));
 				cJSON *ce, *hit = NULL;
 				int i = 0, at = -1;
 
@@ -249,7 +249,7 @@ merge(cJSON **doc, const cJSON *patch, int strategic)
 				cJSON_ArrayForEach(ce, cur)
 				{
 					const char *cn = cJSON_GetStringValue(
-						cJSON_GetObjectItemCaseSensitive(ce, "name"));
+					    cJSON_GetObjectItemCaseSensitive(ce, "name"));
 
 					if (cn && strcmp(cn, nm) == 0) {
 						hit = ce;

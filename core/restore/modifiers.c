@@ -20,9 +20,9 @@ typedef struct rule {
 	regex_t regex;
 	lb_strlist namespaces;
 	lb_label_selector *labels;
-	cJSON *matches;  /* [{path,value}] */
-	cJSON *patches;  /* RFC 6902 ops */
-	cJSON *merges;   /* [patch objects] */
+	cJSON *matches; /* [{path,value}] */
+	cJSON *patches; /* RFC 6902 ops */
+	cJSON *merges;  /* [patch objects] */
 	cJSON *strategic;
 } rule;
 
@@ -80,14 +80,13 @@ patch_docs(const cJSON *list, const char *what, int rule_no, int *error)
 	cJSON_ArrayForEach(it, list)
 	{
 		const char *data =
-			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "patchData"));
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "patchData"));
 		cJSON *doc = NULL;
 
 		if (!data || lb_yaml_to_json(data, strlen(data), what, &doc) < 0 || !doc) {
 			*error = lb_error_set(LB_EINVAL,
-					      "%s: rule %d: patchData is missing or not JSON/YAML",
-					      what,
-					      rule_no);
+			                      "%s: rule %d: patchData is missing or not JSON/YAML",
+			                      what, rule_no);
 			cJSON_Delete(doc);
 			break;
 		}
@@ -102,29 +101,25 @@ parse_rule(const cJSON *j, const char *what, int no, rule *r)
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "conditions"), *it;
 	const char *gr = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "groupResource"));
 	const char *re =
-		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "resourceNameRegex"));
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "resourceNameRegex"));
 	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(c, "labelSelector");
 	int error = 0;
 
 	if (!gr || !*gr)
-		return lb_error_set(LB_EINVAL,
-				    "%s: rule %d: conditions.groupResource is required",
-				    what,
-				    no);
+		return lb_error_set(LB_EINVAL, "%s: rule %d: conditions.groupResource is required",
+		                    what, no);
 	r->group_resource = strdup(gr);
 	if (re && *re) {
 		if (regcomp(&r->regex, re, REG_EXTENDED | REG_NOSUB) != 0)
 			return lb_error_set(LB_EINVAL,
-					    "%s: rule %d: resourceNameRegex \"%s\" is not a valid "
-					    "regular expression",
-					    what,
-					    no,
-					    re);
+			                    "%s: rule %d: resourceNameRegex \"%s\" is not a valid "
+			                    "regular expression",
+			                    what, no, re);
 		r->has_regex = 1;
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "namespaces"))
-		if (cJSON_IsString(it))
-			lb_strlist_add(&r->namespaces, it->valuestring);
+	cJSON_ArrayForEach(
+	    it, cJSON_GetObjectItemCaseSensitive(c, "namespaces")) if (cJSON_IsString(it))
+	    lb_strlist_add(&r->namespaces, it->valuestring);
 	if (ls && (error = lb_label_selector_from_json(ls, &r->labels)) < 0)
 		return lb_error_set(error, "%s: rule %d: %s", what, no, lb_error_last(error));
 	r->matches = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "matches"), 1);
@@ -133,17 +128,17 @@ parse_rule(const cJSON *j, const char *what, int no, rule *r)
 	{
 		cJSON *op = cJSON_CreateObject();
 		const char *o =
-			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "operation"));
-		const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "path"));
-		const char *from = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "from"));
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "operation"));
+		const char *path =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "path"));
+		const char *from =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "from"));
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
 
 		if (!o || !path) {
 			cJSON_Delete(op);
-			return lb_error_set(LB_EINVAL,
-					    "%s: rule %d: a patch needs operation and path",
-					    what,
-					    no);
+			return lb_error_set(
+			    LB_EINVAL, "%s: rule %d: a patch needs operation and path", what, no);
 		}
 		cJSON_AddStringToObject(op, "op", o);
 		cJSON_AddStringToObject(op, "path", path);
@@ -153,11 +148,12 @@ parse_rule(const cJSON *j, const char *what, int no, rule *r)
 			cJSON_AddItemToObject(op, "value", patch_value(v));
 		cJSON_AddItemToArray(r->patches, op);
 	}
-	r->merges = patch_docs(cJSON_GetObjectItemCaseSensitive(j, "mergePatches"), what, no, &error);
+	r->merges =
+	    patch_docs(cJSON_GetObjectItemCaseSensitive(j, "mergePatches"), what, no, &error);
 	if (error < 0)
 		return error;
 	r->strategic =
-		patch_docs(cJSON_GetObjectItemCaseSensitive(j, "strategicPatches"), what, no, &error);
+	    patch_docs(cJSON_GetObjectItemCaseSensitive(j, "strategicPatches"), what, no, &error);
 	return error;
 }
 
@@ -179,9 +175,9 @@ lb_modifiers_parse(const char *text, size_t len, const char *what, lb_modifiers 
 
 		if (!y || cJSON_GetArraySize(data) != 1) {
 			error = lb_error_set(LB_EINVAL,
-					     "%s: a resource-modifier ConfigMap needs exactly one "
-					     "data key",
-					     what);
+			                     "%s: a resource-modifier ConfigMap needs exactly one "
+			                     "data key",
+			                     what);
 			goto done;
 		}
 		if ((error = lb_yaml_to_json(y, strlen(y), what, &inner)) < 0)
@@ -191,10 +187,8 @@ lb_modifiers_parse(const char *text, size_t len, const char *what, lb_modifiers 
 	}
 	version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "version"));
 	if (!version || strcmp(version, "v1") != 0) {
-		error = lb_error_set(LB_EINVAL,
-				     "%s: \"version: v1\" is required (found %s)",
-				     what,
-				     version ? version : "none");
+		error = lb_error_set(LB_EINVAL, "%s: \"version: v1\" is required (found %s)", what,
+		                     version ? version : "none");
 		goto done;
 	}
 	rules = cJSON_GetObjectItemCaseSensitive(doc, "resourceModifierRules");
@@ -274,11 +268,11 @@ rule_matches(const rule *r, const char *gr, const char *ns, cJSON *obj)
 		return 0;
 	cJSON_ArrayForEach(m, r->matches)
 	{
-		const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "path"));
+		const char *path =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "path"));
 
-		if (!path ||
-		    !value_equals(lb_json_pointer_get(obj, path),
-				  cJSON_GetObjectItemCaseSensitive(m, "value")))
+		if (!path || !value_equals(lb_json_pointer_get(obj, path),
+		                           cJSON_GetObjectItemCaseSensitive(m, "value")))
 			return 0;
 	}
 	return 1;
@@ -297,14 +291,10 @@ lb_modifiers_apply(const lb_modifiers *m, const char *gr, const char *ns, cJSON 
 		if (!rule_matches(r, gr, ns, *obj))
 			continue;
 		if (cJSON_GetArraySize(r->patches) && (error = lb_json_patch(obj, r->patches)) < 0)
-			return lb_error_set(error,
-					    "resource modifier rule %zu: %s",
-					    i + 1,
-					    lb_error_last(error));
-		cJSON_ArrayForEach(p, r->merges)
-			lb_json_merge_patch(obj, p);
-		cJSON_ArrayForEach(p, r->strategic)
-			lb_json_strategic_merge(obj, p);
+			return lb_error_set(error, "resource modifier rule %zu: %s", i + 1,
+			                    lb_error_last(error));
+		cJSON_ArrayForEach(p, r->merges) lb_json_merge_patch(obj, p);
+		cJSON_ArrayForEach(p, r->strategic) lb_json_strategic_merge(obj, p);
 		applied++;
 	}
 	return applied;

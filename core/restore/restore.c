@@ -56,7 +56,7 @@ typedef struct run {
 	int builtin_plugin; /* lifeboat.io/builtin's RestoreItemActions run in its child */
 	lb_itemset namespaces_done;
 	lb_itemset pvs_restored;
-	lb_itemset classes_seen;    /* storage classes looked up: "+name" exists, "-name" not */
+	lb_itemset classes_seen; /* storage classes looked up: "+name" exists, "-name" not */
 	pthread_mutex_t ns_mu;
 	pthread_mutex_t mu;
 	lb_buf log;
@@ -81,7 +81,7 @@ typedef struct batch {
 } batch;
 
 static void rlog(run *r, const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void
 rlog(run *r, const char *level, const char *fmt, ...)
@@ -94,20 +94,13 @@ rlog(run *r, const char *level, const char *fmt, ...)
 	va_end(ap);
 	lb_time_rfc3339(time(NULL), ts, sizeof(ts));
 	pthread_mutex_lock(&r->mu);
-	lb_buf_printf(&r->log,
-		      "time=\"%s\" level=%s msg=\"%s\" restore=%s/%s\n",
-		      ts,
-		      level,
-		      msg,
-		      LB_VELERO_NAMESPACE,
-		      r->name);
+	lb_buf_printf(&r->log, "time=\"%s\" level=%s msg=\"%s\" restore=%s/%s\n", ts, level, msg,
+	              LB_VELERO_NAMESPACE, r->name);
 	pthread_mutex_unlock(&r->mu);
-	lb_log_emit(strcmp(level, "error") == 0 ? LB_LOG_ERROR
-		    : strcmp(level, "warning") == 0 ? LB_LOG_WARN
-						     : LB_LOG_DEBUG,
-		    NULL,
-		    "%s",
-		    msg);
+	lb_log_emit(strcmp(level, "error") == 0     ? LB_LOG_ERROR
+	            : strcmp(level, "warning") == 0 ? LB_LOG_WARN
+	                                            : LB_LOG_DEBUG,
+	            NULL, "%s", msg);
 }
 
 static const char *
@@ -129,7 +122,7 @@ reslist_add(run *r, const cJSON *obj, const char *ns, const char *name, const ch
 
 	snprintf(key, sizeof(key), "%s/%s", av ? av : "", kind ? kind : "");
 	snprintf(val, sizeof(val), "%s%s%s(%s)", ns && *ns ? ns : "", ns && *ns ? "/" : "", name,
-		 what);
+	         what);
 	pthread_mutex_lock(&r->mu);
 	for (i = 0; i < r->nreslist; i++)
 		if (strcmp(r->reslist[i].key, key) == 0)
@@ -161,9 +154,9 @@ lb_restore_parse_mappings(const char *text, lb_strlist *keys, lb_strlist *values
 		char *colon = strchr(pairs.items[i], ':');
 
 		if (!colon || colon == pairs.items[i] || !colon[1]) {
-			error = lb_error_set(LB_EINVAL,
-					     "--namespace-mappings: \"%s\" is not <source>:<target>",
-					     pairs.items[i]);
+			error = lb_error_set(
+			    LB_EINVAL, "--namespace-mappings: \"%s\" is not <source>:<target>",
+			    pairs.items[i]);
 			break;
 		}
 		*colon = '\0';
@@ -242,12 +235,9 @@ ensure_namespace(run *r, const char *src_ns)
 	} else if (error == LB_EEXISTS) {
 		error = 0;
 	} else {
-		lb_results_error(&r->results,
-				 dst,
-				 "error creating namespace %s: %s",
-				 dst,
-				 lb_kube_last_status()->message[0] ? lb_kube_last_status()->message
-								   : lb_error_last(error));
+		lb_results_error(&r->results, dst, "error creating namespace %s: %s", dst,
+		                 lb_kube_last_status()->message[0] ? lb_kube_last_status()->message
+		                                                   : lb_error_last(error));
 		goto done;
 	}
 	lb_itemset_add(&r->namespaces_done, dst);
@@ -267,14 +257,11 @@ server_message(int error)
 
 /* Run the RestoreItemActions that apply. Returns 1 when an action asked to skip. */
 static int
-run_actions(run *r, lb_call *call, const batch *b, cJSON **item, const char *pristine,
-	    const char *ns)
+run_actions(
+    run *r, lb_call *call, const batch *b, cJSON **item, const char *pristine, const char *ns)
 {
-	lb_res_names names = {b->res->group,
-			      b->res->name,
-			      b->res->singular_name,
-			      b->res->kind,
-			      b->res->short_names};
+	lb_res_names names = {b->res->group, b->res->name, b->res->singular_name, b->res->kind,
+	                      b->res->short_names};
 	size_t i;
 
 	for (i = 0; i < r->nactions; i++) {
@@ -284,30 +271,22 @@ run_actions(run *r, lb_call *call, const batch *b, cJSON **item, const char *pri
 		cJSON *o, *upd;
 		int error, skip;
 
-		if (!lb_applies_to_match(&a->applies,
-					 &names,
-					 b->res->namespaced ? ns : NULL,
-					 cJSON_GetObjectItemCaseSensitive(
-						 cJSON_GetObjectItemCaseSensitive(*item, "metadata"),
-						 "labels")))
+		if (!lb_applies_to_match(
+		        &a->applies, &names, b->res->namespaced ? ns : NULL,
+		        cJSON_GetObjectItemCaseSensitive(
+		            cJSON_GetObjectItemCaseSensitive(*item, "metadata"), "labels")))
 			continue;
 		itext = cJSON_PrintUnformatted(*item);
-		lb_buf_printf(&in,
-			      "{\"item\":%s,\"itemFromBackup\":%s,\"restore\":%s}",
-			      itext,
-			      pristine,
-			      r->restore_json);
+		lb_buf_printf(&in, "{\"item\":%s,\"itemFromBackup\":%s,\"restore\":%s}", itext,
+		              pristine, r->restore_json);
 		free(itext);
 		error = a->h->m->execute(a->h->self, call, in.ptr, &out);
 		lb_buf_dispose(&in);
 		if (error < 0) {
-			lb_results_error(&r->results,
-					 b->res->namespaced ? ns : NULL,
-					 "restore item action %s on %s %s: %s",
-					 a->name,
-					 b->gr,
-					 jstr(*item, "metadata", "name"),
-					 lb_call_error_message(call));
+			lb_results_error(&r->results, b->res->namespaced ? ns : NULL,
+			                 "restore item action %s on %s %s: %s", a->name, b->gr,
+			                 jstr(*item, "metadata", "name"),
+			                 lb_call_error_message(call));
 			lb_buf_dispose(&out);
 			return -1;
 		}
@@ -333,11 +312,8 @@ run_actions(run *r, lb_call *call, const batch *b, cJSON **item, const char *pri
 static int
 restore_status_wanted(run *r, const batch *b)
 {
-	lb_res_names names = {b->res->group,
-			      b->res->name,
-			      b->res->singular_name,
-			      b->res->kind,
-			      b->res->short_names};
+	lb_res_names names = {b->res->group, b->res->name, b->res->singular_name, b->res->kind,
+	                      b->res->short_names};
 
 	if (!r->status_res.include.count)
 		return 0;
@@ -346,8 +322,8 @@ restore_status_wanted(run *r, const batch *b)
 }
 
 static void
-restore_status(run *r, const batch *b, const char *ns, const char *name, cJSON *created,
-	       cJSON *status)
+restore_status(
+    run *r, const batch *b, const char *ns, const char *name, cJSON *created, cJSON *status)
 {
 	int error, tries;
 	int64_t t0;
@@ -373,14 +349,9 @@ restore_status(run *r, const batch *b, const char *ns, const char *name, cJSON *
 			break;
 	}
 	if (error < 0)
-		lb_results_warning(&r->results,
-				   ns && *ns ? ns : NULL,
-				   "could not restore status of %s %s%s%s: %s",
-				   b->gr,
-				   ns ? ns : "",
-				   ns ? "/" : "",
-				   name,
-				   server_message(error));
+		lb_results_warning(&r->results, ns && *ns ? ns : NULL,
+		                   "could not restore status of %s %s%s%s: %s", b->gr, ns ? ns : "",
+		                   ns ? "/" : "", name, server_message(error));
 }
 
 /* An existing object: leave it (none) or patch it to the backed-up one (update). */
@@ -399,21 +370,21 @@ handle_existing(run *r, const batch *b, const char *ns, const char *name, cJSON 
 		c = cJSON_Duplicate(item, 1);
 		lb_transform_reset(a, NULL);
 		lb_transform_reset(c, NULL);
-		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(a, "metadata"), "labels");
-		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(c, "metadata"), "labels");
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(a, "metadata"),
+		                                        "labels");
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(c, "metadata"),
+		                                        "labels");
 		same = cJSON_Compare(a, c, 1);
 		cJSON_Delete(a);
 		cJSON_Delete(c);
 	}
 	if (!r->o->existing_update || strcmp(b->gr, "namespaces") == 0) {
 		if (!same)
-			lb_results_warning(&r->results,
-					   ns && *ns ? ns : NULL,
-					   "could not restore, %s \"%s\" already exists. Warning: "
-					   "the in-cluster version is different than the backed-up "
-					   "version",
-					   b->res->kind,
-					   name);
+			lb_results_warning(&r->results, ns && *ns ? ns : NULL,
+			                   "could not restore, %s \"%s\" already exists. Warning: "
+			                   "the in-cluster version is different than the backed-up "
+			                   "version",
+			                   b->res->kind, name);
 		reslist_add(r, item, ns, name, "skipped");
 		__atomic_add_fetch(&r->skipped, 1, __ATOMIC_RELAXED);
 		goto done;
@@ -422,14 +393,9 @@ handle_existing(run *r, const batch *b, const char *ns, const char *name, cJSON 
 	error = lb_kube_patch(r->kube, &b->gvr, ns, name, NULL, LB_KUBE_PATCH_MERGE, item, NULL);
 	api_end(r, t0);
 	if (error < 0) {
-		lb_results_warning(&r->results,
-				   ns && *ns ? ns : NULL,
-				   "could not update existing %s %s%s%s: %s",
-				   b->gr,
-				   ns ? ns : "",
-				   ns ? "/" : "",
-				   name,
-				   server_message(error));
+		lb_results_warning(&r->results, ns && *ns ? ns : NULL,
+		                   "could not update existing %s %s%s%s: %s", b->gr, ns ? ns : "",
+		                   ns ? "/" : "", name, server_message(error));
 		reslist_add(r, item, ns, name, "failed");
 		__atomic_add_fetch(&r->failed, 1, __ATOMIC_RELAXED);
 		goto done;
@@ -445,8 +411,8 @@ done:
 static void
 check_storage_class(run *r, const char *ns, const char *name, const cJSON *item)
 {
-	const char *sc = jstr(cJSON_GetObjectItemCaseSensitive(item, "spec"), "storageClassName",
-			      NULL);
+	const char *sc =
+	    jstr(cJSON_GetObjectItemCaseSensitive(item, "spec"), "storageClassName", NULL);
 	lb_kube_gvr gvr = {"storage.k8s.io", "v1", "storageclasses", 0};
 	char key[300];
 	int error;
@@ -466,14 +432,11 @@ check_storage_class(run *r, const char *ns, const char *name, const cJSON *item)
 		}
 		lb_itemset_add(&r->classes_seen, key);
 	}
-	lb_results_error(&r->results,
-			 ns,
-			 "persistentvolumeclaims/%s/%s: storage class \"%s\" does not exist in the "
-			 "target cluster; the claim stays Pending (map it with "
-			 "restore.storageClassMappings)",
-			 ns ? ns : "",
-			 name,
-			 sc);
+	lb_results_error(&r->results, ns,
+	                 "persistentvolumeclaims/%s/%s: storage class \"%s\" does not exist in the "
+	                 "target cluster; the claim stays Pending (map it with "
+	                 "restore.storageClassMappings)",
+	                 ns ? ns : "", name, sc);
 }
 
 static void
@@ -487,11 +450,8 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 
 	snprintf(name, sizeof(name), "%s", ci->name);
 	if (!item) {
-		lb_results_error(&r->results,
-				 src_ns,
-				 "%s %s: the backup holds invalid JSON",
-				 b->gr,
-				 ci->name);
+		lb_results_error(&r->results, src_ns, "%s %s: the backup holds invalid JSON", b->gr,
+		                 ci->name);
 		goto done;
 	}
 	if (b->res->namespaced) {
@@ -507,9 +467,8 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 			goto done;
 	}
 	if (!lb_label_selector_match(
-		    r->labels,
-		    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(item, "metadata"),
-						     "labels")))
+	        r->labels,
+	        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(item, "metadata"), "labels")))
 		goto done;
 	__atomic_add_fetch(&r->total, 1, __ATOMIC_RELAXED);
 	if ((why = lb_transform_skip_reason(b->gr, item))) {
@@ -533,7 +492,7 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 		else if (strcmp(b->gr, "jobs.batch") == 0)
 			lb_transform_job(item);
 		else if (strcmp(b->gr, "rolebindings.rbac.authorization.k8s.io") == 0 ||
-			 strcmp(b->gr, "clusterrolebindings.rbac.authorization.k8s.io") == 0)
+		         strcmp(b->gr, "clusterrolebindings.rbac.authorization.k8s.io") == 0)
 			lb_transform_role_binding(item, &r->ns_map);
 		lb_transform_storage_class(b->gr, item, &r->o->storage_classes);
 		lb_transform_images(b->gr, item, &r->o->images);
@@ -541,8 +500,7 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 	/* PV and PVC volume decisions are the restore's own (it knows what it restored) */
 	if (strcmp(b->gr, "persistentvolumes") == 0) {
 		if (!lb_transform_pv(item, &r->ns_map)) {
-			rlog(r,
-			     "info",
+			rlog(r, "info",
 			     "Skipping persistentvolume %s: reclaim policy Delete and no snapshot, "
 			     "it will be provisioned again",
 			     name);
@@ -566,12 +524,8 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 	}
 	if (r->modifiers &&
 	    (error = lb_modifiers_apply(r->modifiers, b->gr, src_ns ? src_ns : "", &item)) < 0) {
-		lb_results_error(&r->results,
-				 dst_ns,
-				 "%s %s: %s",
-				 b->gr,
-				 name,
-				 lb_error_last(error));
+		lb_results_error(&r->results, dst_ns, "%s %s: %s", b->gr, name,
+		                 lb_error_last(error));
 		__atomic_add_fetch(&r->failed, 1, __ATOMIC_RELAXED);
 		goto done;
 	}
@@ -589,14 +543,9 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 		goto done;
 	}
 	if (error < 0) {
-		lb_results_error(&r->results,
-				 dst_ns,
-				 "error restoring %s/%s%s%s: %s",
-				 b->gr,
-				 dst_ns ? dst_ns : "",
-				 dst_ns ? "/" : "",
-				 name,
-				 server_message(error));
+		lb_results_error(&r->results, dst_ns, "error restoring %s/%s%s%s: %s", b->gr,
+		                 dst_ns ? dst_ns : "", dst_ns ? "/" : "", name,
+		                 server_message(error));
 		reslist_add(r, item, dst_ns, name, "failed");
 		__atomic_add_fetch(&r->failed, 1, __ATOMIC_RELAXED);
 		goto done;
@@ -667,7 +616,7 @@ crd_established(run *r, const char *name)
 	if (lb_kube_get(r->kube, &gvr, NULL, name, NULL, &obj) < 0)
 		return 0;
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
-				      cJSON_GetObjectItemCaseSensitive(obj, "status"), "conditions"))
+	                          cJSON_GetObjectItemCaseSensitive(obj, "status"), "conditions"))
 	{
 		const char *t = jstr(c, "type", NULL), *s = jstr(c, "status", NULL);
 
@@ -690,12 +639,11 @@ wait_crds(run *r, const lb_content_set *set)
 	for (i = 0; set && i < set->count; i++) {
 		while (!crd_established(r, set->items[i].name)) {
 			if (lb_deadline_passed(dl)) {
-				lb_results_warning(&r->results,
-						   NULL,
-						   "customresourcedefinition %s not established after "
-						   "%lld ms; its custom resources may fail",
-						   set->items[i].name,
-						   (long long) limit);
+				lb_results_warning(
+				    &r->results, NULL,
+				    "customresourcedefinition %s not established after "
+				    "%lld ms; its custom resources may fail",
+				    set->items[i].name, (long long) limit);
 				break;
 			}
 			usleep(100 * 1000);
@@ -720,7 +668,8 @@ target_versions(run *r, const char *group, const char *resource, const char **ou
 		out[n++] = g->preferred_version;
 	for (i = 0; i < g->version_count && n < max; i++)
 		if (strcmp(g->versions[i].version, g->preferred_version) != 0 &&
-		    lb_kube_discovery_find_version(r->disc, group, g->versions[i].version, resource))
+		    lb_kube_discovery_find_version(r->disc, group, g->versions[i].version,
+		                                   resource))
 			out[n++] = g->versions[i].version;
 	return n;
 }
@@ -742,11 +691,10 @@ restore_gr(run *r, const lb_content_gr *g)
 	nt = target_versions(r, group, resource, tv, 16);
 	chosen = nb ? lb_restore_choose_version(bv, nb, tv, nt) : NULL;
 	if (!nt) {
-		lb_results_error(&r->results,
-				 NULL,
-				 "%s: the target cluster does not serve this resource; its items "
-				 "were not restored",
-				 g->gr);
+		lb_results_error(&r->results, NULL,
+		                 "%s: the target cluster does not serve this resource; its items "
+		                 "were not restored",
+		                 g->gr);
 		return;
 	}
 	if (!chosen || !nb)
@@ -755,12 +703,10 @@ restore_gr(run *r, const lb_content_gr *g)
 	if (!b.res) {
 		/* no common version: try the target's preferred with the plain copy */
 		b.res = lb_kube_discovery_find_version(r->disc, group, tv[0], resource);
-		lb_results_warning(&r->results,
-				   NULL,
-				   "%s: the backup has version(s) the target does not serve; "
-				   "trying %s",
-				   g->gr,
-				   tv[0]);
+		lb_results_warning(&r->results, NULL,
+		                   "%s: the backup has version(s) the target does not serve; "
+		                   "trying %s",
+		                   g->gr, tv[0]);
 		chosen = *g->preferred_version ? g->preferred_version : "";
 	}
 	if (!b.res)
@@ -776,24 +722,20 @@ restore_gr(run *r, const lb_content_gr *g)
 		int crd = strcmp(g->gr, "customresourcedefinitions.apiextensions.k8s.io") == 0;
 
 		b.cluster_ok = lb_cluster_scoped_included(r->o->cluster, &r->ns, &r->res, &names) ||
-			       (crd && r->o->cluster != LB_CLUSTER_FALSE);
+		               (crd && r->o->cluster != LB_CLUSTER_FALSE);
 		if (!b.cluster_ok && strcmp(g->gr, "persistentvolumes") != 0)
 			return;
 	}
 	b.gvr = lb_kube_gvr_of(b.res);
 	/* the plain copy is the source's preferred version */
 	b.set = strcmp(chosen, g->preferred_version) == 0 || !*g->preferred_version
-			? lb_contents_set(g, "")
-			: lb_contents_set(g, chosen);
+	            ? lb_contents_set(g, "")
+	            : lb_contents_set(g, chosen);
 	if (!b.set)
 		b.set = lb_contents_set(g, "");
 	if (!b.set)
 		return;
-	rlog(r,
-	     "info",
-	     "Restoring %zu items of %s in version %s",
-	     b.set->count,
-	     g->gr,
+	rlog(r, "info", "Restoring %zu items of %s in version %s", b.set->count, g->gr,
 	     b.res->version);
 	run_batch(r, &b);
 	if (strcmp(g->gr, "customresourcedefinitions.apiextensions.k8s.io") == 0)
@@ -809,8 +751,7 @@ open_actions(run *r, lb_call *call)
 
 	if (!r->o->plugins)
 		return 0;
-	if ((error = lb_plugins_list_impls(r->o->plugins, LB_KIND_RESTORE_ITEM_ACTION, &names)) <
-	    0)
+	if ((error = lb_plugins_list_impls(r->o->plugins, LB_KIND_RESTORE_ITEM_ACTION, &names)) < 0)
 		goto done;
 	r->actions = calloc(names.count + 1, sizeof(*r->actions));
 	for (i = 0; r->actions && i < names.count; i++) {
@@ -835,19 +776,14 @@ open_actions(run *r, lb_call *call)
 		}
 		if (lb_plugins_open_restore_item_action(r->o->plugins, a->name, &cfg, call, &a->h) <
 		    0) {
-			lb_results_error(&r->results,
-					 "",
-					 "restore item action %s: %s",
-					 a->name,
-					 lb_call_error_message(call));
+			lb_results_error(&r->results, "", "restore item action %s: %s", a->name,
+			                 lb_call_error_message(call));
 			continue;
 		}
 		if (a->h->m->applies_to(a->h->self, call, &sel) < 0 ||
 		    lb_applies_to_parse(sel.ptr, a->name, &a->applies) < 0) {
-			lb_results_error(&r->results,
-					 "",
-					 "restore item action %s: AppliesTo failed",
-					 a->name);
+			lb_results_error(&r->results, "",
+			                 "restore item action %s: AppliesTo failed", a->name);
 			lb_restore_item_action_handle_close(a->h);
 			lb_buf_dispose(&sel);
 			continue;
@@ -885,9 +821,8 @@ make_record(run *r, time_t start)
 		for (i = 0; i < r->ns_map.n; i++)
 			cJSON_AddStringToObject(m, r->ns_map.keys[i], r->ns_map.values[i]);
 	}
-	cJSON_AddStringToObject(spec,
-				"existingResourcePolicy",
-				r->o->existing_update ? "update" : "none");
+	cJSON_AddStringToObject(spec, "existingResourcePolicy",
+	                        r->o->existing_update ? "update" : "none");
 	cJSON_AddBoolToObject(spec, "preserveNodePorts", r->o->preserve_nodeports);
 	st = cJSON_AddObjectToObject(o, "status");
 	cJSON_AddStringToObject(st, "phase", LB_PHASE_IN_PROGRESS);
@@ -927,11 +862,8 @@ fetch_tarball(run *r, lb_call *call, int *fd_out)
 	lb_layout_backup_key(key, sizeof(key), r->o->backup, ".tar.gz");
 	if ((error = lb_location_get(r->loc, call, key, fd)) < 0) {
 		close(fd);
-		return lb_error_set(error,
-				    "download %s from storage location \"%s\": %s",
-				    key,
-				    lb_location_name(r->loc),
-				    lb_call_error_message(call));
+		return lb_error_set(error, "download %s from storage location \"%s\": %s", key,
+		                    lb_location_name(r->loc), lb_call_error_message(call));
 	}
 	lseek(fd, 0, SEEK_SET);
 	*fd_out = fd;
@@ -940,9 +872,9 @@ fetch_tarball(run *r, lb_call *call, int *fd_out)
 
 int
 lb_restore_run(lb_kube_client *kube,
-	       lb_location *loc,
-	       const lb_restore_opts *o,
-	       lb_restore_summary *out)
+               lb_location *loc,
+               const lb_restore_opts *o,
+               lb_restore_summary *out)
 {
 	run r;
 	lb_call_opts co = LB_CALL_OPTS_INIT;
@@ -975,14 +907,12 @@ lb_restore_run(lb_kube_client *kube,
 
 		gmtime_r(&start, &tm);
 		snprintf(r.name, sizeof(r.name), "%s-", o->backup ? o->backup : "restore");
-		strftime(r.name + strlen(r.name),
-			 sizeof(r.name) - strlen(r.name),
-			 "%Y%m%d%H%M%S",
-			 &tm);
+		strftime(r.name + strlen(r.name), sizeof(r.name) - strlen(r.name), "%Y%m%d%H%M%S",
+		         &tm);
 	}
 	if (!lb_layout_valid_name(r.name)) {
 		error = lb_error_set(LB_EINVAL, "restore name \"%s\" is not a DNS-1123 subdomain",
-				     r.name);
+		                     r.name);
 		goto done;
 	}
 	co.cancel = o->cancel;
@@ -993,8 +923,8 @@ lb_restore_run(lb_kube_client *kube,
 	    (error = lb_res_filter_init(&r.res, o->include_resources, o->exclude_resources)) < 0 ||
 	    (error = lb_res_filter_init(&r.status_res, o->restore_status, NULL)) < 0 ||
 	    (error = lb_label_selector_parse(o->selector, &r.labels)) < 0 ||
-	    (error = lb_restore_parse_mappings(o->namespace_mappings, &r.map_keys,
-					       &r.map_values)) < 0)
+	    (error = lb_restore_parse_mappings(o->namespace_mappings, &r.map_keys, &r.map_values)) <
+	        0)
 		goto done;
 	r.ns_map.keys = (const char *const *) r.map_keys.items;
 	r.ns_map.values = (const char *const *) r.map_values.items;
@@ -1017,12 +947,11 @@ lb_restore_run(lb_kube_client *kube,
 			goto done;
 		bphase = jstr(brec, "status", "phase");
 		if (!bphase || (strcmp(bphase, LB_PHASE_COMPLETED) != 0 &&
-				strcmp(bphase, LB_PHASE_PARTIALLY_FAILED) != 0)) {
+		                strcmp(bphase, LB_PHASE_PARTIALLY_FAILED) != 0)) {
 			error = lb_error_set(LB_EINVAL,
-					     "backup \"%s\" has phase %s: only Completed or "
-					     "PartiallyFailed backups can be restored",
-					     o->backup,
-					     bphase ? bphase : "(none)");
+			                     "backup \"%s\" has phase %s: only Completed or "
+			                     "PartiallyFailed backups can be restored",
+			                     o->backup, bphase ? bphase : "(none)");
 			goto done;
 		}
 		if ((error = fetch_tarball(&r, call, &fd)) < 0 ||
@@ -1038,8 +967,10 @@ lb_restore_run(lb_kube_client *kube,
 	open_actions(&r, call);
 	rlog(&r, "info", "Starting restore of backup %s", o->backup ? o->backup : o->tarball);
 	/* volume data (core/volume): CSI dataSource on PVCs, fs-copy files after binding */
-	lb_volume_restore_begin(&(lb_volume_restore_in){kube, loc, call, o->tarball ? NULL : o->backup,
-				r.name, &r.results, &r.log, &r.mu}, &r.volume);
+	lb_volume_restore_begin(&(lb_volume_restore_in){kube, loc, call,
+	                                                o->tarball ? NULL : o->backup, r.name,
+	                                                &r.results, &r.log, &r.mu},
+	                        &r.volume);
 
 	grs = calloc(r.contents->ngrs + 1, sizeof(*grs));
 	for (i = 0; grs && i < r.contents->ngrs; i++)
@@ -1073,9 +1004,9 @@ lb_restore_run(lb_kube_client *kube,
 	}
 
 	lb_volume_restore_end(r.volume); /* volume data */
-	phase = fatal ? LB_PHASE_FAILED
-		: r.results.nerrors ? LB_PHASE_PARTIALLY_FAILED
-				    : LB_PHASE_COMPLETED;
+	phase = fatal               ? LB_PHASE_FAILED
+	        : r.results.nerrors ? LB_PHASE_PARTIALLY_FAILED
+	                            : LB_PHASE_COMPLETED;
 	rlog(&r, "info", "Restore finished with phase %s", phase);
 	st = cJSON_GetObjectItem(record, "status");
 	cJSON_ReplaceItemInObject(st, "phase", cJSON_CreateString(phase));
@@ -1102,8 +1033,8 @@ lb_restore_run(lb_kube_client *kube,
 			qsort(r.reslist[i].names.items, r.reslist[i].names.count, sizeof(char *),
 			      cmp_str);
 			for (k = 0; k < r.reslist[i].names.count; k++)
-				cJSON_AddItemToArray(a,
-						     cJSON_CreateString(r.reslist[i].names.items[k]));
+				cJSON_AddItemToArray(
+				    a, cJSON_CreateString(r.reslist[i].names.items[k]));
 		}
 		text = cJSON_PrintUnformatted(rl);
 		cJSON_Delete(rl);
@@ -1126,7 +1057,7 @@ lb_restore_run(lb_kube_client *kube,
 			lb_log_warn("upload %s: %s", key, lb_call_error_message(call));
 	} else {
 		lb_log_warn("storage location %s is ReadOnly: restore results are not stored",
-			    lb_location_name(loc));
+		            lb_location_name(loc));
 	}
 	snprintf(out->name, sizeof(out->name), "%s", r.name);
 	snprintf(out->phase, sizeof(out->phase), "%s", phase);

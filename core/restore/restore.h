@@ -19,7 +19,7 @@
 typedef void (*lb_restore_progress_fn)(void *ud, uint64_t done, uint64_t total);
 
 typedef struct lb_restore_opts {
-	const char *name;   /* NULL: <backup>-<yyyymmddhhmmss> */
+	const char *name; /* NULL: <backup>-<yyyymmddhhmmss> */
 	const char *backup;
 	const char *include_namespaces;
 	const char *exclude_namespaces;
@@ -34,11 +34,11 @@ typedef struct lb_restore_opts {
 	lb_cluster_mode cluster;
 	lb_strmap storage_classes;
 	lb_strmap images;
-	int workers;                    /* 0: 4 */
-	int64_t crd_ready_timeout_ms;   /* 0: 60000 */
-	lb_plugin_manager *plugins;     /* NULL: built-in transforms in-process only */
+	int workers;                  /* 0: 4 */
+	int64_t crd_ready_timeout_ms; /* 0: 60000 */
+	lb_plugin_manager *plugins;   /* NULL: built-in transforms in-process only */
 	lb_cancel *cancel;
-	const char *tarball;            /* a local tarball instead of the location's (tests) */
+	const char *tarball; /* a local tarball instead of the location's (tests) */
 	lb_restore_progress_fn progress;
 	void *progress_ud;
 } lb_restore_opts;
@@ -58,9 +58,9 @@ typedef struct lb_restore_summary {
 } lb_restore_summary;
 
 int lb_restore_run(lb_kube_client *kube,
-		   lb_location *loc,
-		   const lb_restore_opts *opts,
-		   lb_restore_summary *out);
+                   lb_location *loc,
+                   const lb_restore_opts *opts,
+                   lb_restore_summary *out);
 
 /* Parse "a:b,c:d" into parallel arrays (owned by @keys/@values). */
 int lb_restore_parse_mappings(const char *text, lb_strlist *keys, lb_strlist *values);

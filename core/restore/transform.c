@@ -32,9 +32,16 @@ void
 lb_transform_reset(cJSON *obj, cJSON **status_out)
 {
 	static const char *const drop[] = {
-		"generateName", "selfLink", "uid", "resourceVersion", "generation",
-		"creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-		"ownerReferences", "managedFields",
+	    "generateName",
+	    "selfLink",
+	    "uid",
+	    "resourceVersion",
+	    "generation",
+	    "creationTimestamp",
+	    "deletionTimestamp",
+	    "deletionGracePeriodSeconds",
+	    "ownerReferences",
+	    "managedFields",
 	};
 	cJSON *md = get(obj, "metadata"), *st;
 	size_t i;
@@ -77,9 +84,8 @@ lb_transform_skip_reason(const char *gr, const cJSON *obj)
 static int
 explicit_node_port(const cJSON *obj, const char *name, int port)
 {
-	const char *lac =
-		str(get(get(obj, "metadata"), "annotations"),
-		    "kubectl.kubernetes.io/last-applied-configuration");
+	const char *lac = str(get(get(obj, "metadata"), "annotations"),
+	                      "kubectl.kubernetes.io/last-applied-configuration");
 	cJSON *applied, *p;
 	int found = 0;
 
@@ -133,7 +139,7 @@ static int
 is_token_volume(const char *name)
 {
 	return name && (strncmp(name, "default-token-", 14) == 0 ||
-			strncmp(name, "kube-api-access-", 16) == 0);
+	                strncmp(name, "kube-api-access-", 16) == 0);
 }
 
 static void
@@ -207,7 +213,8 @@ lb_transform_pv(cJSON *obj, const lb_strmap *ns_map)
 		cJSON_DeleteItemFromObjectCaseSensitive(cr, "uid");
 		cJSON_DeleteItemFromObjectCaseSensitive(cr, "resourceVersion");
 		if ((to = lb_strmap_get(ns_map, str(cr, "namespace"))))
-			cJSON_ReplaceItemInObjectCaseSensitive(cr, "namespace", cJSON_CreateString(to));
+			cJSON_ReplaceItemInObjectCaseSensitive(cr, "namespace",
+			                                       cJSON_CreateString(to));
 	}
 	return !policy || strcmp(policy, "Delete") != 0;
 }
@@ -218,9 +225,9 @@ lb_transform_role_binding(cJSON *obj, const lb_strmap *ns_map)
 	cJSON *s;
 	const char *to;
 
-	cJSON_ArrayForEach(s, get(obj, "subjects"))
-		if ((to = lb_strmap_get(ns_map, str(s, "namespace"))))
-			cJSON_ReplaceItemInObjectCaseSensitive(s, "namespace", cJSON_CreateString(to));
+	cJSON_ArrayForEach(
+	    s, get(obj, "subjects")) if ((to = lb_strmap_get(ns_map, str(s, "namespace"))))
+	    cJSON_ReplaceItemInObjectCaseSensitive(s, "namespace", cJSON_CreateString(to));
 }
 
 static int
@@ -245,8 +252,8 @@ lb_transform_storage_class(const char *gr, cJSON *obj, const lb_strmap *map)
 	if (strcmp(gr, "persistentvolumes") == 0 || strcmp(gr, "persistentvolumeclaims") == 0)
 		return map_sc(get(obj, "spec"), map);
 	if (strcmp(gr, "statefulsets.apps") == 0)
-		cJSON_ArrayForEach(t, get(get(obj, "spec"), "volumeClaimTemplates"))
-			n += map_sc(get(t, "spec"), map);
+		cJSON_ArrayForEach(t, get(get(obj, "spec"), "volumeClaimTemplates")) n +=
+		    map_sc(get(t, "spec"), map);
 	return n;
 }
 
@@ -269,16 +276,10 @@ map_images(cJSON *podspec, const lb_strmap *map)
 
 				if (!hit || !*map->keys[k])
 					continue;
-				snprintf(buf,
-					 sizeof(buf),
-					 "%.*s%s%s",
-					 (int) (hit - img),
-					 img,
-					 map->values[k],
-					 hit + strlen(map->keys[k]));
-				cJSON_ReplaceItemInObjectCaseSensitive(c,
-								       "image",
-								       cJSON_CreateString(buf));
+				snprintf(buf, sizeof(buf), "%.*s%s%s", (int) (hit - img), img,
+				         map->values[k], hit + strlen(map->keys[k]));
+				cJSON_ReplaceItemInObjectCaseSensitive(c, "image",
+				                                       cJSON_CreateString(buf));
 				n++;
 				break;
 			}
@@ -296,8 +297,8 @@ lb_transform_images(const char *gr, cJSON *obj, const lb_strmap *map)
 	if (strcmp(gr, "pods") == 0)
 		return map_images(spec, map);
 	if (strcmp(gr, "cronjobs.batch") == 0)
-		return map_images(get(get(get(get(spec, "jobTemplate"), "spec"), "template"), "spec"),
-				  map);
+		return map_images(
+		    get(get(get(get(spec, "jobTemplate"), "spec"), "template"), "spec"), map);
 	if (strcmp(gr, "deployments.apps") == 0 || strcmp(gr, "statefulsets.apps") == 0 ||
 	    strcmp(gr, "daemonsets.apps") == 0 || strcmp(gr, "replicasets.apps") == 0 ||
 	    strcmp(gr, "jobs.batch") == 0 || strcmp(gr, "replicationcontrollers") == 0)

@@ -18,9 +18,9 @@ has(const char *const *l, size_t n, const char *v)
 
 const char *
 lb_restore_choose_version(const char *const *backup,
-			  size_t nbackup,
-			  const char *const *target,
-			  size_t ntarget)
+                          size_t nbackup,
+                          const char *const *target,
+                          size_t ntarget)
 {
 	const char *best = NULL;
 	size_t i;

@@ -13,8 +13,8 @@
  * target serves for the resource, its preferred first (NULL/0 when it serves none).
  * Returns one of @backup's strings. */
 const char *lb_restore_choose_version(const char *const *backup,
-				      size_t nbackup,
-				      const char *const *target,
-				      size_t ntarget);
+                                      size_t nbackup,
+                                      const char *const *target,
+                                      size_t ntarget);
 
 #endif

@@ -75,10 +75,10 @@ bia_pod_applies(lb_backup_item_action *self, lb_call *call, lb_buf *out)
 
 static int
 bia_pod_execute(lb_backup_item_action *self,
-		lb_call *call,
-		const char *item_json,
-		const char *backup_json,
-		lb_buf *out)
+                lb_call *call,
+                const char *item_json,
+                const char *backup_json,
+                lb_buf *out)
 {
 	cJSON *item = cJSON_Parse(item_json), *o = cJSON_CreateObject(), *add, *v;
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(item, "spec");
@@ -96,11 +96,11 @@ bia_pod_execute(lb_backup_item_action *self,
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(spec, "volumes"))
 	{
 		const char *claim =
-			str(cJSON_GetObjectItemCaseSensitive(v, "persistentVolumeClaim"), "claimName");
+		    str(cJSON_GetObjectItemCaseSensitive(v, "persistentVolumeClaim"), "claimName");
 
 		if (claim)
 			cJSON_AddItemToArray(add,
-					     identifier("", "persistentvolumeclaims", ns, claim));
+			                     identifier("", "persistentvolumeclaims", ns, claim));
 	}
 	if (sa && *sa)
 		cJSON_AddItemToArray(add, identifier("", "serviceaccounts", ns, sa));
@@ -122,10 +122,10 @@ bia_pvc_applies(lb_backup_item_action *self, lb_call *call, lb_buf *out)
 
 static int
 bia_pvc_execute(lb_backup_item_action *self,
-		lb_call *call,
-		const char *item_json,
-		const char *backup_json,
-		lb_buf *out)
+                lb_call *call,
+                const char *item_json,
+                const char *backup_json,
+                lb_buf *out)
 {
 	cJSON *item = cJSON_Parse(item_json), *o = cJSON_CreateObject(), *add;
 	const char *pv = str(cJSON_GetObjectItemCaseSensitive(item, "spec"), "volumeName");
@@ -148,14 +148,8 @@ bia_pvc_execute(lb_backup_item_action *self,
 
 #define BIA(var, nm, applies, exec)                                                                \
 	static const lb_backup_item_action_methods var = {                                         \
-		LB_BACKUP_ITEM_ACTION_METHODS_HEADER,                                              \
-		nm,                                                                                \
-		NULL,                                                                              \
-		applies,                                                                           \
-		exec,                                                                              \
-		NULL,                                                                              \
-		NULL,                                                                              \
-		(void (*)(lb_backup_item_action *)) destroy,                                       \
+	    LB_BACKUP_ITEM_ACTION_METHODS_HEADER,        nm, NULL, applies, exec, NULL, NULL,      \
+	    (void (*)(lb_backup_item_action *)) destroy,                                           \
 	}
 
 BIA(bia_pod, "lifeboat.io/pod", bia_pod_applies, bia_pod_execute);
@@ -239,17 +233,17 @@ static int
 ria_applies(lb_restore_item_action *a, lb_call *call, lb_buf *out)
 {
 	static const char *const sel[] = {
-		"{\"includedResources\":[\"services\"]}",
-		"{\"includedResources\":[\"pods\"]}",
-		"{\"includedResources\":[\"jobs.batch\"]}",
-		"{\"includedResources\":[\"persistentvolumeclaims\"]}",
-		"{\"includedResources\":[\"rolebindings.rbac.authorization.k8s.io\","
-		"\"clusterrolebindings.rbac.authorization.k8s.io\"]}",
-		"{\"includedResources\":[\"persistentvolumes\",\"persistentvolumeclaims\","
-		"\"statefulsets.apps\"]}",
-		"{\"includedResources\":[\"pods\",\"deployments.apps\",\"statefulsets.apps\","
-		"\"daemonsets.apps\",\"replicasets.apps\",\"jobs.batch\",\"cronjobs.batch\","
-		"\"replicationcontrollers\"]}",
+	    "{\"includedResources\":[\"services\"]}",
+	    "{\"includedResources\":[\"pods\"]}",
+	    "{\"includedResources\":[\"jobs.batch\"]}",
+	    "{\"includedResources\":[\"persistentvolumeclaims\"]}",
+	    "{\"includedResources\":[\"rolebindings.rbac.authorization.k8s.io\","
+	    "\"clusterrolebindings.rbac.authorization.k8s.io\"]}",
+	    "{\"includedResources\":[\"persistentvolumes\",\"persistentvolumeclaims\","
+	    "\"statefulsets.apps\"]}",
+	    "{\"includedResources\":[\"pods\",\"deployments.apps\",\"statefulsets.apps\","
+	    "\"daemonsets.apps\",\"replicasets.apps\",\"jobs.batch\",\"cronjobs.batch\","
+	    "\"replicationcontrollers\"]}",
 	};
 
 	(void) call;
@@ -292,7 +286,7 @@ ria_execute(lb_restore_item_action *a, lb_call *call, const char *input_json, lb
 	cJSON *in = cJSON_Parse(input_json), *o = cJSON_CreateObject();
 	cJSON *item = cJSON_DetachItemFromObjectCaseSensitive(in, "item");
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(in, "restore"), "spec");
+	    cJSON_GetObjectItemCaseSensitive(in, "restore"), "spec");
 	lb_strmap map = {(const char *const *) a->keys, (const char *const *) a->values, a->n};
 	const cJSON *nsm = cJSON_GetObjectItemCaseSensitive(spec, "namespaceMapping"), *it;
 	const char *nk[64], *nv[64];
@@ -304,16 +298,15 @@ ria_execute(lb_restore_item_action *a, lb_call *call, const char *input_json, lb
 		cJSON_Delete(o);
 		return lb_set_error(call, LB_EINVAL, "restore item action: input has no item");
 	}
-	cJSON_ArrayForEach(it, nsm)
-		if (cJSON_IsString(it) && nsmap.n < 64) {
-			nk[nsmap.n] = it->string;
-			nv[nsmap.n++] = it->valuestring;
-		}
+	cJSON_ArrayForEach(it, nsm) if (cJSON_IsString(it) && nsmap.n < 64)
+	{
+		nk[nsmap.n] = it->string;
+		nv[nsmap.n++] = it->valuestring;
+	}
 	switch (a->kind) {
 	case R_SERVICE:
-		lb_transform_service(item,
-				     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-					     spec, "preserveNodePorts")));
+		lb_transform_service(item, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		                               spec, "preserveNodePorts")));
 		break;
 	case R_POD:
 		lb_transform_pod(item);
@@ -349,15 +342,15 @@ ria_execute(lb_restore_item_action *a, lb_call *call, const char *input_json, lb
 
 #define RIA(var, nm, init)                                                                         \
 	static const lb_restore_item_action_methods var = {                                        \
-		LB_RESTORE_ITEM_ACTION_METHODS_HEADER,                                             \
-		nm,                                                                                \
-		init,                                                                              \
-		ria_applies,                                                                       \
-		ria_execute,                                                                       \
-		NULL,                                                                              \
-		NULL,                                                                              \
-		NULL,                                                                              \
-		ria_destroy,                                                                       \
+	    LB_RESTORE_ITEM_ACTION_METHODS_HEADER,                                                 \
+	    nm,                                                                                    \
+	    init,                                                                                  \
+	    ria_applies,                                                                           \
+	    ria_execute,                                                                           \
+	    NULL,                                                                                  \
+	    NULL,                                                                                  \
+	    NULL,                                                                                  \
+	    ria_destroy,                                                                           \
 	}
 
 RIA(ria_service, "lifeboat.io/service", init_service);

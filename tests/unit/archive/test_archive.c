@@ -46,7 +46,8 @@ test_round_trip(void **state)
 	(void) state;
 	assert_int_equal(lb_archive_writer_open_fd(fd, &w), 0);
 	assert_int_equal(lb_archive_writer_add(w, "metadata/version", "1.1.0\n", 6), 0);
-	assert_int_equal(lb_archive_writer_add(w, "resources/pods/namespaces/a/p.json", "{}", 2), 0);
+	assert_int_equal(lb_archive_writer_add(w, "resources/pods/namespaces/a/p.json", "{}", 2),
+	                 0);
 	assert_int_equal(lb_archive_writer_finish(w), 0);
 	assert_int_equal(lb_archive_writer_count(w), 2);
 	lb_archive_writer_free(w);
@@ -278,19 +279,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_entry_mode),
-		cmocka_unit_test(test_dotdot),
-		cmocka_unit_test(test_absolute),
-		cmocka_unit_test(test_symlink),
-		cmocka_unit_test(test_hardlink),
-		cmocka_unit_test(test_device),
-		cmocka_unit_test(test_bomb_total),
-		cmocka_unit_test(test_bomb_ratio),
-		cmocka_unit_test(test_bomb_entry),
-		cmocka_unit_test(test_not_gzip),
-		cmocka_unit_test(test_writer_refuses_bad_path),
-		cmocka_unit_test(test_gzip),
+	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_entry_mode),
+	    cmocka_unit_test(test_dotdot),     cmocka_unit_test(test_absolute),
+	    cmocka_unit_test(test_symlink),    cmocka_unit_test(test_hardlink),
+	    cmocka_unit_test(test_device),     cmocka_unit_test(test_bomb_total),
+	    cmocka_unit_test(test_bomb_ratio), cmocka_unit_test(test_bomb_entry),
+	    cmocka_unit_test(test_not_gzip),   cmocka_unit_test(test_writer_refuses_bad_path),
+	    cmocka_unit_test(test_gzip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,8 @@ test_layout_paths(void **state)
 	lb_layout_item_path(b, sizeof(b), "deployments.apps", NULL, "demo", "web");
 	assert_string_equal(b, "resources/deployments.apps/namespaces/demo/web.json");
 	lb_layout_item_path(b, sizeof(b), "deployments.apps", "v1-preferredversion", "demo", "web");
-	assert_string_equal(b, "resources/deployments.apps/v1-preferredversion/namespaces/demo/web.json");
+	assert_string_equal(
+	    b, "resources/deployments.apps/v1-preferredversion/namespaces/demo/web.json");
 	lb_layout_item_path(b, sizeof(b), "persistentvolumes", NULL, NULL, "pv1");
 	assert_string_equal(b, "resources/persistentvolumes/cluster/pv1.json");
 	lb_layout_item_path(b, sizeof(b), "gadgets.example.lifeboat.io", "v1beta1", NULL, "g");
@@ -57,13 +58,13 @@ test_layout_parse(void **state)
 	assert_string_equal(e.ns, "ns1");
 	assert_string_equal(e.name, "p");
 	assert_string_equal(e.version, "");
-	assert_int_equal(lb_layout_parse("resources/crds.x.io/v1-preferredversion/cluster/a.b.json",
-					 &e),
-			 1);
+	assert_int_equal(
+	    lb_layout_parse("resources/crds.x.io/v1-preferredversion/cluster/a.b.json", &e), 1);
 	assert_int_equal(e.preferred, 1);
 	assert_string_equal(e.version, "v1");
 	assert_string_equal(e.name, "a.b");
-	assert_int_equal(lb_layout_parse("resources/hpa.autoscaling/v1/namespaces/n/h.json", &e), 1);
+	assert_int_equal(lb_layout_parse("resources/hpa.autoscaling/v1/namespaces/n/h.json", &e),
+	                 1);
 	assert_string_equal(e.version, "v1");
 	assert_int_equal(e.preferred, 0);
 	assert_int_equal(lb_layout_parse("metadata/version", &e), 0);
@@ -152,9 +153,8 @@ test_labels(void **state)
 	char *t;
 
 	(void) state;
-	assert_int_equal(lb_label_selector_parse("app=web,tier!=db,env in (prod, stage),!legacy",
-						 &s),
-			 0);
+	assert_int_equal(
+	    lb_label_selector_parse("app=web,tier!=db,env in (prod, stage),!legacy", &s), 0);
 	assert_true(lb_label_selector_match(s, l));
 	j = lb_label_selector_to_json(s);
 	t = cJSON_PrintUnformatted(j);
@@ -177,7 +177,7 @@ test_labels(void **state)
 	assert_true(lb_label_selector_match(s, NULL));
 	lb_label_selector_free(s);
 	j = cJSON_Parse("{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":"
-			"\"env\",\"operator\":\"In\",\"values\":[\"prod\"]}]}");
+	                "\"env\",\"operator\":\"In\",\"values\":[\"prod\"]}]}");
 	assert_int_equal(lb_label_selector_from_json(j, &s), 0);
 	assert_true(lb_label_selector_match(s, l));
 	lb_label_selector_free(s);
@@ -190,15 +190,15 @@ test_applies_to(void **state)
 {
 	lb_applies_to a;
 	lb_res_names pvc = {"", "persistentvolumeclaims", "persistentvolumeclaim",
-			    "PersistentVolumeClaim", NULL};
+	                    "PersistentVolumeClaim", NULL};
 	lb_res_names pv = {"", "persistentvolumes", NULL, NULL, NULL};
 
 	(void) state;
-	assert_int_equal(lb_applies_to_parse("{\"includedResources\":[\"persistentvolumeclaims\","
-					     "\"persistentvolumes\"],\"includedNamespaces\":[\"a\"]}",
-					     "t",
-					     &a),
-			 0);
+	assert_int_equal(
+	    lb_applies_to_parse("{\"includedResources\":[\"persistentvolumeclaims\","
+	                        "\"persistentvolumes\"],\"includedNamespaces\":[\"a\"]}",
+	                        "t", &a),
+	    0);
 	assert_true(lb_applies_to_match(&a, &pvc, "a", NULL));
 	assert_false(lb_applies_to_match(&a, &pvc, "b", NULL));
 	/* names namespaces: never a cluster-scoped item */
@@ -225,9 +225,9 @@ test_results(void **state)
 	lb_results_error(&r, "", "engine error");
 	s = lb_results_print(&r);
 	assert_string_equal(s,
-			    "{\"errors\":{\"namespaces\":{\"demo\":[\"error restoring "
-			    "services/demo/web: port 30080 is allocated\"]},\"velero\":[\"engine "
-			    "error\"]},\"warnings\":{\"cluster\":[\"cluster warning\"]}}");
+	                    "{\"errors\":{\"namespaces\":{\"demo\":[\"error restoring "
+	                    "services/demo/web: port 30080 is allocated\"]},\"velero\":[\"engine "
+	                    "error\"]},\"warnings\":{\"cluster\":[\"cluster warning\"]}}");
 	doc = cJSON_Parse(s);
 	lb_results_count(doc, &e, &w);
 	assert_int_equal(e, 2);
@@ -283,15 +283,15 @@ test_itemset(void **state)
 static void
 test_yaml_print(void **state)
 {
-	cJSON *j = cJSON_Parse("{\"kind\":\"Backup\",\"spec\":{\"ttl\":\"720h0m0s\",\"includedNamespaces\":"
-			       "[\"*\"],\"n\":3,\"b\":true},\"items\":[{\"a\":\"x: y\"}]}");
+	cJSON *j = cJSON_Parse(
+	    "{\"kind\":\"Backup\",\"spec\":{\"ttl\":\"720h0m0s\",\"includedNamespaces\":"
+	    "[\"*\"],\"n\":3,\"b\":true},\"items\":[{\"a\":\"x: y\"}]}");
 	lb_buf b = LB_BUF_INIT;
 
 	(void) state;
 	lb_json_print_yaml(j, &b);
-	assert_string_equal(b.ptr,
-			    "kind: Backup\nspec:\n  ttl: 720h0m0s\n  includedNamespaces:\n  "
-			    "  - \"*\"\n  n: 3\n  b: true\nitems:\n  - a: \"x: y\"\n");
+	assert_string_equal(b.ptr, "kind: Backup\nspec:\n  ttl: 720h0m0s\n  includedNamespaces:\n  "
+	                           "  - \"*\"\n  n: 3\n  b: true\nitems:\n  - a: \"x: y\"\n");
 	lb_buf_dispose(&b);
 	cJSON_Delete(j);
 }
@@ -300,11 +300,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout_paths), cmocka_unit_test(test_layout_parse),
-		cmocka_unit_test(test_namespaces),   cmocka_unit_test(test_resources),
-		cmocka_unit_test(test_labels),       cmocka_unit_test(test_applies_to),
-		cmocka_unit_test(test_results),      cmocka_unit_test(test_record_helpers),
-		cmocka_unit_test(test_itemset),      cmocka_unit_test(test_yaml_print),
+	    cmocka_unit_test(test_layout_paths), cmocka_unit_test(test_layout_parse),
+	    cmocka_unit_test(test_namespaces),   cmocka_unit_test(test_resources),
+	    cmocka_unit_test(test_labels),       cmocka_unit_test(test_applies_to),
+	    cmocka_unit_test(test_results),      cmocka_unit_test(test_record_helpers),
+	    cmocka_unit_test(test_itemset),      cmocka_unit_test(test_yaml_print),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

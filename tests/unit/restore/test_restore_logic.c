@@ -24,14 +24,30 @@
 static void
 test_order(void **state)
 {
-	const char *grs[] = {"deployments.apps", "widgets.example.io", "pods", "services",
-			     "namespaces", "customresourcedefinitions.apiextensions.k8s.io",
-			     "configmaps", "persistentvolumes", "persistentvolumeclaims",
-			     "clusters.cluster.x-k8s.io", "secrets", "aaa.zzz"};
-	const char *want[] = {"customresourcedefinitions.apiextensions.k8s.io", "namespaces",
-			      "persistentvolumes", "persistentvolumeclaims", "secrets",
-			      "configmaps", "pods", "services", "aaa.zzz", "deployments.apps",
-			      "widgets.example.io", "clusters.cluster.x-k8s.io"};
+	const char *grs[] = {"deployments.apps",
+	                     "widgets.example.io",
+	                     "pods",
+	                     "services",
+	                     "namespaces",
+	                     "customresourcedefinitions.apiextensions.k8s.io",
+	                     "configmaps",
+	                     "persistentvolumes",
+	                     "persistentvolumeclaims",
+	                     "clusters.cluster.x-k8s.io",
+	                     "secrets",
+	                     "aaa.zzz"};
+	const char *want[] = {"customresourcedefinitions.apiextensions.k8s.io",
+	                      "namespaces",
+	                      "persistentvolumes",
+	                      "persistentvolumeclaims",
+	                      "secrets",
+	                      "configmaps",
+	                      "pods",
+	                      "services",
+	                      "aaa.zzz",
+	                      "deployments.apps",
+	                      "widgets.example.io",
+	                      "clusters.cluster.x-k8s.io"};
 	size_t i;
 
 	(void) state;
@@ -89,8 +105,8 @@ static void
 test_reset(void **state)
 {
 	cJSON *o = j("{\"metadata\":{\"name\":\"a\",\"uid\":\"u\",\"resourceVersion\":\"5\","
-		     "\"creationTimestamp\":\"t\",\"ownerReferences\":[],\"managedFields\":[],"
-		     "\"labels\":{\"x\":\"y\"}},\"spec\":{},\"status\":{\"phase\":\"Ready\"}}");
+	             "\"creationTimestamp\":\"t\",\"ownerReferences\":[],\"managedFields\":[],"
+	             "\"labels\":{\"x\":\"y\"}},\"spec\":{},\"status\":{\"phase\":\"Ready\"}}");
 	cJSON *st = NULL;
 
 	(void) state;
@@ -100,11 +116,11 @@ test_reset(void **state)
 	cJSON_Delete(st);
 	lb_transform_labels(o, "b1", "r1");
 	assert_json(o, "{\"metadata\":{\"name\":\"a\",\"labels\":{\"x\":\"y\",\"velero.io/"
-		       "backup-name\":\"b1\",\"velero.io/restore-name\":\"r1\"}},\"spec\":{}}");
+	               "backup-name\":\"b1\",\"velero.io/restore-name\":\"r1\"}},\"spec\":{}}");
 	lb_transform_namespace(o, "other");
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "metadata"),
-								     "namespace")),
-			    "other");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+	                        cJSON_GetObjectItem(o, "metadata"), "namespace")),
+	                    "other");
 	cJSON_Delete(o);
 }
 
@@ -112,15 +128,15 @@ static void
 test_service(void **state)
 {
 	const char *svc = "{\"metadata\":{\"name\":\"s\"},\"spec\":{\"clusterIP\":\"10.0.0.5\","
-			  "\"clusterIPs\":[\"10.0.0.5\"],\"type\":\"NodePort\",\"ports\":[{"
-			  "\"name\":\"http\",\"port\":80,\"nodePort\":30080},{\"name\":\"m\","
-			  "\"port\":9,\"nodePort\":31111}]}}";
+	                  "\"clusterIPs\":[\"10.0.0.5\"],\"type\":\"NodePort\",\"ports\":[{"
+	                  "\"name\":\"http\",\"port\":80,\"nodePort\":30080},{\"name\":\"m\","
+	                  "\"port\":9,\"nodePort\":31111}]}}";
 	cJSON *o = j(svc);
 
 	(void) state;
 	lb_transform_service(o, 0);
 	assert_json(o, "{\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":\"NodePort\",\"ports\":"
-		       "[{\"name\":\"http\",\"port\":80},{\"name\":\"m\",\"port\":9}]}}");
+	               "[{\"name\":\"http\",\"port\":80},{\"name\":\"m\",\"port\":9}]}}");
 	cJSON_Delete(o);
 	o = j(svc);
 	lb_transform_service(o, 1);
@@ -128,10 +144,12 @@ test_service(void **state)
 	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "spec"), "clusterIP"));
 	cJSON_Delete(o);
 	/* explicitly set nodePort (last-applied) survives */
-	o = j("{\"metadata\":{\"name\":\"s\",\"annotations\":{\"kubectl.kubernetes.io/"
-	      "last-applied-configuration\":\"{\\\"spec\\\":{\\\"ports\\\":[{\\\"name\\\":\\\"http\\\","
-	      "\\\"nodePort\\\":30080}]}}\"}},\"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"name\":"
-	      "\"http\",\"nodePort\":30080},{\"name\":\"m\",\"nodePort\":31111}]}}");
+	o = j(
+	    "{\"metadata\":{\"name\":\"s\",\"annotations\":{\"kubectl.kubernetes.io/"
+	    "last-applied-configuration\":\"{\\\"spec\\\":{\\\"ports\\\":[{\\\"name\\\":"
+	    "\\\"http\\\","
+	    "\\\"nodePort\\\":30080}]}}\"}},\"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"name\":"
+	    "\"http\",\"nodePort\":30080},{\"name\":\"m\",\"nodePort\":31111}]}}");
 	lb_transform_service(o, 0);
 	{
 		char *s = cJSON_PrintUnformatted(o);
@@ -148,13 +166,15 @@ static void
 test_pod_pv_pvc(void **state)
 {
 	cJSON *pod = j("{\"spec\":{\"nodeName\":\"n1\",\"priority\":0,\"volumes\":[{\"name\":"
-		       "\"data\"},{\"name\":\"kube-api-access-abcde\"}],\"containers\":[{\"name\":"
-		       "\"c\",\"image\":\"nginx:1.25\",\"volumeMounts\":[{\"name\":\"data\"},{"
-		       "\"name\":\"kube-api-access-abcde\"}]}]}}");
-	cJSON *pv = j("{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\",\"claimRef\":{"
-		      "\"namespace\":\"a\",\"name\":\"c\",\"uid\":\"u\",\"resourceVersion\":\"1\"}}}");
-	cJSON *pvc = j("{\"metadata\":{\"annotations\":{\"pv.kubernetes.io/bind-completed\":"
-		       "\"yes\"}},\"spec\":{\"volumeName\":\"pv1\",\"storageClassName\":\"slow\"}}");
+	               "\"data\"},{\"name\":\"kube-api-access-abcde\"}],\"containers\":[{\"name\":"
+	               "\"c\",\"image\":\"nginx:1.25\",\"volumeMounts\":[{\"name\":\"data\"},{"
+	               "\"name\":\"kube-api-access-abcde\"}]}]}}");
+	cJSON *pv =
+	    j("{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\",\"claimRef\":{"
+	      "\"namespace\":\"a\",\"name\":\"c\",\"uid\":\"u\",\"resourceVersion\":\"1\"}}}");
+	cJSON *pvc =
+	    j("{\"metadata\":{\"annotations\":{\"pv.kubernetes.io/bind-completed\":"
+	      "\"yes\"}},\"spec\":{\"volumeName\":\"pv1\",\"storageClassName\":\"slow\"}}");
 	const char *k[] = {"a"}, *v[] = {"b"};
 	lb_strmap ns = {k, v, 1};
 	const char *sk[] = {"slow"}, *sv[] = {"fast"};
@@ -166,15 +186,15 @@ test_pod_pv_pvc(void **state)
 	lb_transform_pod(pod);
 	assert_int_equal(lb_transform_images("pods", pod, &im), 1);
 	assert_json(pod, "{\"spec\":{\"volumes\":[{\"name\":\"data\"}],\"containers\":[{\"name\":"
-			 "\"c\",\"image\":\"mirror.local/nginx:1.25\",\"volumeMounts\":[{\"name\":"
-			 "\"data\"}]}]}}");
+	                 "\"c\",\"image\":\"mirror.local/nginx:1.25\",\"volumeMounts\":[{\"name\":"
+	                 "\"data\"}]}]}}");
 	assert_int_equal(lb_transform_pv(pv, &ns), 1);
 	assert_json(pv, "{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\",\"claimRef\":{"
-			"\"namespace\":\"b\",\"name\":\"c\"}}}");
+	                "\"namespace\":\"b\",\"name\":\"c\"}}}");
 	lb_transform_pvc(pvc, 0);
 	assert_int_equal(lb_transform_storage_class("persistentvolumeclaims", pvc, &sc), 1);
 	assert_json(pvc, "{\"metadata\":{\"annotations\":{}},\"spec\":{\"storageClassName\":"
-			 "\"fast\"}}");
+	                 "\"fast\"}}");
 	assert_null(lb_transform_skip_reason("pods", pod));
 	{
 		cJSON *done = j("{\"status\":{\"phase\":\"Succeeded\"}}");
@@ -195,12 +215,12 @@ test_json_patch(void **state)
 {
 	cJSON *o = j("{\"a\":{\"b\":[1,2]},\"c\":\"x\"}");
 	cJSON *ops = j("[{\"op\":\"add\",\"path\":\"/a/b/-\",\"value\":3},{\"op\":\"replace\","
-		       "\"path\":\"/c\",\"value\":\"y\"},{\"op\":\"remove\",\"path\":\"/a/b/0\"},"
-		       "{\"op\":\"copy\",\"from\":\"/c\",\"path\":\"/d\"},{\"op\":\"move\","
-		       "\"from\":\"/d\",\"path\":\"/e~1f\"},{\"op\":\"test\",\"path\":\"/c\","
-		       "\"value\":\"y\"}]");
+	               "\"path\":\"/c\",\"value\":\"y\"},{\"op\":\"remove\",\"path\":\"/a/b/0\"},"
+	               "{\"op\":\"copy\",\"from\":\"/c\",\"path\":\"/d\"},{\"op\":\"move\","
+	               "\"from\":\"/d\",\"path\":\"/e~1f\"},{\"op\":\"test\",\"path\":\"/c\","
+	               "\"value\":\"y\"}]");
 	cJSON *bad = j("[{\"op\":\"add\",\"path\":\"/a/b/-\",\"value\":9},{\"op\":\"replace\","
-		       "\"path\":\"/nope\",\"value\":1}]");
+	               "\"path\":\"/nope\",\"value\":1}]");
 
 	(void) state;
 	assert_int_equal(lb_json_patch(&o, ops), 0);
@@ -219,67 +239,67 @@ test_json_patch(void **state)
 	ops = j("{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"y\"}]}}");
 	lb_json_strategic_merge(&o, ops);
 	assert_json(o, "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"y\"},{\"name\":"
-		       "\"b\"}]}}");
+	               "\"b\"}]}}");
 	cJSON_Delete(ops);
 	cJSON_Delete(o);
 }
 
-static const char modifiers_yaml[] =
-	"version: v1\n"
-	"resourceModifierRules:\n"
-	"- conditions:\n"
-	"    groupResource: persistentvolumeclaims\n"
-	"    resourceNameRegex: \"^mysql.*$\"\n"
-	"    namespaces: [bar, foo]\n"
-	"    labelSelector:\n"
-	"      matchLabels: {app: db}\n"
-	"    matches:\n"
-	"    - path: /spec/storageClassName\n"
-	"      value: standard\n"
-	"  patches:\n"
-	"  - operation: replace\n"
-	"    path: /spec/storageClassName\n"
-	"    value: premium\n"
-	"  - operation: add\n"
-	"    path: /metadata/labels/size\n"
-	"    value: \"3\"\n"
-	"- conditions:\n"
-	"    groupResource: \"*.apps\"\n"
-	"  mergePatches:\n"
-	"  - patchData: |\n"
-	"      {\"spec\":{\"replicas\":0}}\n"
-	"  strategicPatches:\n"
-	"  - patchData: |\n"
-	"      spec:\n"
-	"        template:\n"
-	"          spec:\n"
-	"            containers:\n"
-	"            - name: web\n"
-	"              image: nginx:2\n";
+static const char modifiers_yaml[] = "version: v1\n"
+                                     "resourceModifierRules:\n"
+                                     "- conditions:\n"
+                                     "    groupResource: persistentvolumeclaims\n"
+                                     "    resourceNameRegex: \"^mysql.*$\"\n"
+                                     "    namespaces: [bar, foo]\n"
+                                     "    labelSelector:\n"
+                                     "      matchLabels: {app: db}\n"
+                                     "    matches:\n"
+                                     "    - path: /spec/storageClassName\n"
+                                     "      value: standard\n"
+                                     "  patches:\n"
+                                     "  - operation: replace\n"
+                                     "    path: /spec/storageClassName\n"
+                                     "    value: premium\n"
+                                     "  - operation: add\n"
+                                     "    path: /metadata/labels/size\n"
+                                     "    value: \"3\"\n"
+                                     "- conditions:\n"
+                                     "    groupResource: \"*.apps\"\n"
+                                     "  mergePatches:\n"
+                                     "  - patchData: |\n"
+                                     "      {\"spec\":{\"replicas\":0}}\n"
+                                     "  strategicPatches:\n"
+                                     "  - patchData: |\n"
+                                     "      spec:\n"
+                                     "        template:\n"
+                                     "          spec:\n"
+                                     "            containers:\n"
+                                     "            - name: web\n"
+                                     "              image: nginx:2\n";
 
 static void
 test_modifiers(void **state)
 {
 	lb_modifiers *m = NULL;
 	cJSON *pvc = j("{\"metadata\":{\"name\":\"mysql-0\",\"labels\":{\"app\":\"db\"}},\"spec\":"
-		       "{\"storageClassName\":\"standard\"}}");
+	               "{\"storageClassName\":\"standard\"}}");
 	cJSON *other = j("{\"metadata\":{\"name\":\"pg-0\",\"labels\":{\"app\":\"db\"}},\"spec\":"
-			 "{\"storageClassName\":\"standard\"}}");
+	                 "{\"storageClassName\":\"standard\"}}");
 	cJSON *dep = j("{\"metadata\":{\"name\":\"w\"},\"spec\":{\"replicas\":3,\"template\":{"
-		       "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx:1\"},{"
-		       "\"name\":\"side\",\"image\":\"s\"}]}}}}");
+	               "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx:1\"},{"
+	               "\"name\":\"side\",\"image\":\"s\"}]}}}}");
 
 	(void) state;
-	assert_int_equal(lb_modifiers_parse(modifiers_yaml, strlen(modifiers_yaml), "m.yaml", &m), 0);
+	assert_int_equal(lb_modifiers_parse(modifiers_yaml, strlen(modifiers_yaml), "m.yaml", &m),
+	                 0);
 	assert_int_equal(lb_modifiers_apply(m, "persistentvolumeclaims", "foo", &pvc), 1);
 	assert_json(pvc, "{\"metadata\":{\"name\":\"mysql-0\",\"labels\":{\"app\":\"db\",\"size\":"
-			 "3}},\"spec\":{\"storageClassName\":\"premium\"}}");
+	                 "3}},\"spec\":{\"storageClassName\":\"premium\"}}");
 	assert_int_equal(lb_modifiers_apply(m, "persistentvolumeclaims", "foo", &other), 0);
 	assert_int_equal(lb_modifiers_apply(m, "persistentvolumeclaims", "qux", &pvc), 0);
 	assert_int_equal(lb_modifiers_apply(m, "deployments.apps", "foo", &dep), 1);
 	assert_json(dep, "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"replicas\":0,\"template\":{"
-			 "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx:2\"},{"
-			 "\"name\":\"side\",\"image\":\"s\"}]}}}}");
+	                 "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx:2\"},{"
+	                 "\"name\":\"side\",\"image\":\"s\"}]}}}}");
 	lb_modifiers_free(m);
 	{
 		const char *t = "version: v2\nresourceModifierRules: []\n";
@@ -311,11 +331,13 @@ test_contents(void **state)
 	(void) state;
 	lb_archive_writer_open_fd(fd, &w);
 	lb_archive_writer_add(w, "metadata/version", "1.1.0\n", 6);
-	lb_archive_writer_add(w, "resources/gadgets.example.io/namespaces/a/g.json", "{\"v\":1}", 7);
-	lb_archive_writer_add(w, "resources/gadgets.example.io/v1-preferredversion/namespaces/a/g.json",
-			      "{\"v\":1}", 7);
+	lb_archive_writer_add(w, "resources/gadgets.example.io/namespaces/a/g.json", "{\"v\":1}",
+	                      7);
+	lb_archive_writer_add(
+	    w, "resources/gadgets.example.io/v1-preferredversion/namespaces/a/g.json", "{\"v\":1}",
+	    7);
 	lb_archive_writer_add(w, "resources/gadgets.example.io/v1beta1/namespaces/a/g.json",
-			      "{\"v\":0}", 7);
+	                      "{\"v\":0}", 7);
 	lb_archive_writer_add(w, "resources/README.txt", "x", 1);
 	lb_archive_writer_finish(w);
 	lb_archive_writer_free(w);
@@ -357,11 +379,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order),      cmocka_unit_test(test_version_choice),
-		cmocka_unit_test(test_reset),      cmocka_unit_test(test_service),
-		cmocka_unit_test(test_pod_pv_pvc), cmocka_unit_test(test_json_patch),
-		cmocka_unit_test(test_modifiers),  cmocka_unit_test(test_contents),
-		cmocka_unit_test(test_mappings),
+	    cmocka_unit_test(test_order),      cmocka_unit_test(test_version_choice),
+	    cmocka_unit_test(test_reset),      cmocka_unit_test(test_service),
+	    cmocka_unit_test(test_pod_pv_pvc), cmocka_unit_test(test_json_patch),
+	    cmocka_unit_test(test_modifiers),  cmocka_unit_test(test_contents),
+	    cmocka_unit_test(test_mappings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
