@@ -36,6 +36,8 @@ k get all,configmaps,secrets,pvc,widgets -n demo
 
 # The embedded default location: lifeboat.io/file under $LIFEBOAT_DATA_DIR.
 export LIFEBOAT_DATA_DIR=$work/lifeboat-data
+# The fs-copy repository password (volume data); a real setup keeps it in a file.
+export LIFEBOAT_REPO_PASSWORD=${LIFEBOAT_REPO_PASSWORD:-lifeboat-demo-password}
 mkdir -p "$LIFEBOAT_DATA_DIR/storage"
 snapshot() {
   for r in pods deployments services configmaps secrets persistentvolumeclaims serviceaccounts \
@@ -44,6 +46,8 @@ snapshot() {
   done | grep -v '^ServiceAccount/default$' | sort
 }
 before=$(snapshot)
+data_sum() { (cd "$1" && find . -type f | sort | xargs sha256sum) | sha256sum | cut -c1-16; }
+data_before=$(data_sum "$voldir")
 status_before=$(k get widget demo-widget -n demo -o jsonpath='{.status.phase}')
 
 say "lifeboat backup create demo-backup --include-namespaces demo"
@@ -70,7 +74,11 @@ fi
 echo "All $(echo "$after" | wc -l) objects are back:"; echo "$after" | sed 's/^/  /'
 echo "Widget status.phase before: $status_before, after: $status_after"
 [ "$status_before" = "$status_after" ] || { echo "MISMATCH: widget status"; exit 1; }
-echo "(PVC data: the volume-copy step restores $voldir's files once fs-copy is wired in.)"
+pv=$(k get pvc demo-data -n demo -o jsonpath='{.spec.volumeName}')
+newdir=$(k get pv "$pv" -o jsonpath='{.metadata.annotations.sim\.lifeboat\.io/path}')
+data_after=$( [ -d "$newdir" ] && data_sum "$newdir" || echo none)
+echo "PVC demo-data files: before $data_before, after $data_after (volume $newdir)"
+[ "$data_before" = "$data_after" ] || { echo "MISMATCH: PVC data"; exit 1; }
 
 cat <<EOT
 
