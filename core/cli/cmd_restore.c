@@ -49,15 +49,28 @@ jstr(const cJSON *o, const char *a, const char *b)
 	return cJSON_GetStringValue(x);
 }
 
-/* Ctrl-C cancels the task in flight: it ends as Failed ("canceled"), never as finished. */
-static lb_cancel *interrupt_cancel;
+/* The restore runs as a task on the engine's queue: it gets the queue's per-task timeout,
+ * a record in the state dir (`lifeboat task list`), and cancellation by Ctrl-C or by
+ * `lifeboat task cancel ID` from another shell. */
+typedef struct restore_task {
+	lb_kube_client *kube;
+	lb_location *loc;
+	lb_restore_opts *o;
+	lb_restore_summary *s;
+} restore_task;
 
-static void
-on_interrupt(int sig)
+static int
+run_restore_task(void *ud, const cJSON *params, lb_cancel *cancel, lb_task *task)
 {
-	(void) sig;
-	if (interrupt_cancel)
-		lb_cancel_trigger(interrupt_cancel);
+	restore_task *t = ud;
+	int error;
+
+	(void) params;
+	t->o->cancel = cancel;
+	error = lb_restore_run(t->kube, t->loc, t->o, t->s);
+	if (error == 0)
+		lb_task_set_progress(task, t->s->phase);
+	return error;
 }
 
 typedef struct progress {
@@ -219,12 +232,16 @@ restore_create(lb_cli *cli)
 	vo.settings = lb_engine_settings(e); /* volume data */
 	vo.location = lb_engine_location_cfg(e, loc_name);
 	lb_volume_set_options(&vo);
-	interrupt_cancel = o.cancel = lb_cancel_new();
-	signal(SIGINT, on_interrupt);
-	signal(SIGTERM, on_interrupt);
-	error = lb_restore_run(kube, loc, &o, &s);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	{
+		restore_task t = {kube, loc, &o, &s};
+		cJSON *params = cJSON_CreateObject();
+		lb_task_spec spec = {.kind = "restore", .name = o.name, .params = params};
+
+		cJSON_AddStringToObject(params, "name", o.name);
+		cJSON_AddStringToObject(params, "storageLocation", lb_location_name(loc));
+		error = lb_engine_run_task(e, &spec, run_restore_task, &t);
+		cJSON_Delete(params);
+	}
 	if (error < 0) {
 		lb_cli_fail("restore: %s", lb_error_last(error));
 		goto done;
@@ -243,8 +260,6 @@ done:
 	free(sv);
 	free(ik);
 	free(iv);
-	interrupt_cancel = NULL;
-	lb_cancel_free(o.cancel);
 	lb_kube_client_free(kube);
 	lb_engine_close(e);
 	return rc;

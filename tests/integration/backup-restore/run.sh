@@ -75,6 +75,9 @@ ka create service nodeport auto-np --tcp=81:8081 -n demo >/dev/null
 # ---- 1. backup create and the files Velero expects --------------------------------------
 out=$(lb backup create full --include-namespaces demo 2>&1); echo "$out" | tail -1
 check "backup create full: Completed" contains "$out" "Completed"
+tasks=$(lb task list -o json 2>&1)
+check "the backup ran as a queue task with a record in the state dir" contains "$tasks" '"kind":	"backup"'
+check "its task record says Succeeded" contains "$tasks" '"phase":	"Succeeded"'
 for f in velero-backup.json full.tar.gz full-logs.gz full-results.gz full-resource-list.json.gz \
          full-volumesnapshots.json.gz full-itemoperations.json.gz; do
   check "backups/full/$f exists" test -s "$bdir/full/$f"
