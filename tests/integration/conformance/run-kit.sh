@@ -33,7 +33,7 @@ fixture() {
 case $mode in
 file)
 	"$lifeboat" plugin test lifeboat.io/file --kind object-store --config root="$work/root" \
-		--large-mib 64 >"$out" 2>"$work/err"
+		--large-mib 64 --call-timeout-ms 120000 >"$out" 2>"$work/err"
 	rc=$?
 	[ $rc -eq 0 ] || fail "expected exit 0, got $rc; stderr: $(cat "$work/err")"
 	grep -q '^TAP version 13$' "$out" || fail "no TAP header"

@@ -57,7 +57,7 @@ PKG_CONFIG_PATH=$prefix/lib/pkgconfig make -C "$work/make" >"$work/make.log" 2>&
 step "installed lifeboat plugin test against the example"
 mkdir "$work/root"
 if ! "$prefix/bin/lifeboat" plugin test "$so" --kind object-store --config root="$work/root" \
-	--large-mib 16 >"$work/tap" 2>"$work/tap.err"; then
+	--large-mib 16 --call-timeout-ms 120000 >"$work/tap" 2>"$work/tap.err"; then
 	cat "$work/tap" "$work/tap.err" >&2
 	die "the conformance kit failed against the example plugin"
 fi
