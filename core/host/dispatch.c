@@ -372,8 +372,9 @@ lb_host_dispatch(lb_host *h, uint32_t call_id, uint32_t budget_ms, const char *p
 			lb_host_proto_fail("method %s on unknown instance %.0f", mname, id);
 		error = run((lb_call *) &hc, mid, in, req, fd, ans);
 	}
+	pthread_mutex_lock(&lb__host_mu);
 	h->current = NULL;
-	lb_strlist_dispose(&lb__host_scratch);
+	pthread_mutex_unlock(&lb__host_mu);
 	if (error > 0 || error < LB_ERROR_MIN_)
 		error = LB_ERROR;
 	cJSON_AddNumberToObject(ans, "code", error);

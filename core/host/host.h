@@ -3,6 +3,7 @@
 #ifndef LB_HOST_HOST_H
 #define LB_HOST_HOST_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include <lifeboat/plugin/sdk.h>
@@ -53,9 +54,9 @@ typedef struct lb_host {
 
 extern lb_host lb__the_host;
 extern const lb_host_api lb__host_api;
-/* location_list(..., NULL)'s list, read with strlist_count/get(NULL, ...); emptied after
- * every call. */
-extern lb_strlist lb__host_scratch;
+/* Serialises the host table's members across the plugin's threads (host_api.c); held while
+ * the current call changes. */
+extern pthread_mutex_t lb__host_mu;
 
 /* Load @path, check the magic block, bind, init. On failure a refusal sentence goes to
  * @msg and the result is <0. */

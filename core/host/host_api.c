@@ -1,7 +1,13 @@
-/* The host table handed to the plugin (lb_host_api), as implemented in the child. */
+/* The host table handed to the plugin (lb_host_api), as implemented in the child.
+ *
+ * Threads: a plugin may call the table from any of its threads while a method call is in
+ * flight (PLUGIN-ABI.md, "Threads, processes and deadlines"). Every member takes lb__host_mu,
+ * so one request/answer exchange on the channel, a set_error and a list append are each
+ * whole. The static helpers below the public members assume the lock is held. */
 #include "host.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +17,15 @@
 #include "rpc/frame.h"
 
 lb_host lb__the_host = {.chan = LB_CHANNEL_FD};
+
+pthread_mutex_t lb__host_mu = PTHREAD_MUTEX_INITIALIZER;
+
+#define LOCKED(expr)                                                                               \
+	do {                                                                                       \
+		pthread_mutex_lock(&lb__host_mu);                                                  \
+		expr;                                                                              \
+		pthread_mutex_unlock(&lb__host_mu);                                                \
+	} while (0)
 
 _Noreturn void
 lb_host_proto_fail(const char *fmt, ...)
@@ -56,21 +71,34 @@ host_log(lb_call *call, int level, const char *fmt, ...)
 		if (line[i] == '\n')
 			line[i] = ' ';
 	line[n++] = '\n';
-	(void) !write(2, line, (size_t) n);
+	LOCKED((void) !write(2, line, (size_t) n));
 }
 
 static int
 host_set_error(lb_call *call, int code, const char *fmt, ...)
 {
 	lb_host_call *hc = hc_of(call);
+	char message[sizeof(hc->message)];
 	va_list ap;
 
 	if (!hc)
 		return code;
-	hc->code = code;
 	va_start(ap, fmt);
-	vsnprintf(hc->message, sizeof(hc->message), fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&lb__host_mu);
+	hc->code = code;
+	memcpy(hc->message, message, sizeof(message));
+	pthread_mutex_unlock(&lb__host_mu);
+	return code;
+}
+
+/* set_error with lb__host_mu held (host_request). */
+static int
+set_error_locked(lb_host_call *hc, int code, const char *message)
+{
+	hc->code = code;
+	snprintf(hc->message, sizeof(hc->message), "%s", message);
 	return code;
 }
 
@@ -109,16 +137,25 @@ lb_host_pump(lb_host *h, int wait_type, char **payload_out)
 	}
 }
 
+/* Held: lb__host_mu. */
+static int
+cancelled_locked(lb_host_call *hc)
+{
+	if (!hc->cancelled)
+		(void) lb_host_pump(&lb__the_host, 0, NULL);
+	return hc->cancelled;
+}
+
 static int
 host_cancelled(lb_call *call)
 {
 	lb_host_call *hc = hc_of(call);
+	int cancelled;
 
 	if (!hc)
 		return 0;
-	if (!hc->cancelled)
-		(void) lb_host_pump(&lb__the_host, 0, NULL);
-	return hc->cancelled;
+	LOCKED(cancelled = cancelled_locked(hc));
+	return cancelled;
 }
 
 static int
@@ -127,6 +164,7 @@ host_progress(lb_call *call, int64_t done, int64_t total, const char *unit)
 	lb_host_call *hc = hc_of(call);
 	cJSON *o;
 	char *text;
+	int cancelled;
 
 	if (!hc)
 		return 0;
@@ -136,23 +174,28 @@ host_progress(lb_call *call, int64_t done, int64_t total, const char *unit)
 	cJSON_AddStringToObject(o, "unit", unit ? unit : "");
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
+	pthread_mutex_lock(&lb__host_mu);
 	if (text && lb_frame_send(lb__the_host.chan, LB_FRAME_PROGRESS, hc->id, 0, text,
 	                          strlen(text), -1, LB_DEADLINE_NONE) < 0)
 		_exit(0);
-	free(text);
 	if (hc->budget_ms > 0)
 		hc->deadline = lb_deadline_in(hc->budget_ms);
-	return host_cancelled(call) ? LB_ECANCELED : 0;
+	cancelled = cancelled_locked(hc);
+	pthread_mutex_unlock(&lb__host_mu);
+	free(text);
+	return cancelled ? LB_ECANCELED : 0;
 }
 
 static int64_t
 host_deadline_left_ms(lb_call *call)
 {
 	lb_host_call *hc = hc_of(call);
+	int64_t left;
 
 	if (!hc || hc->budget_ms <= 0)
 		return -1;
-	return lb_deadline_left_ms(hc->deadline);
+	LOCKED(left = lb_deadline_left_ms(hc->deadline));
+	return left;
 }
 
 static const char *
@@ -169,33 +212,57 @@ host_config_get(const lb_config *config, const char *key)
 static int
 host_strlist_append(lb_strlist *list, const char *s)
 {
-	return lb_strlist_add(list, s ? s : "");
+	int error;
+
+	LOCKED(error = lb_strlist_add(list, s ? s : ""));
+	return error;
 }
 
 static int
 host_buf_append(lb_buf *buf, const void *data, size_t len)
 {
-	return lb_buf_put(buf, data, len);
-}
+	int error;
 
-/* The call's scratch list: location_list(..., NULL) fills it, strlist_count/get(NULL, ...)
- * read it (abi_minor 1); emptied by the next such list and when the method returns. */
-lb_strlist lb__host_scratch = LB_STRLIST_INIT;
+	LOCKED(error = lb_buf_put(buf, data, len));
+	return error;
+}
 
 static size_t
 host_strlist_count(const lb_strlist *list)
 {
+	size_t n;
+
 	if (!list)
-		list = &lb__host_scratch;
-	return list->count;
+		return 0;
+	LOCKED(n = list->count);
+	return n;
 }
 
 static const char *
 host_strlist_get(const lb_strlist *list, size_t i)
 {
+	const char *s;
+
 	if (!list)
-		list = &lb__host_scratch;
-	return i < list->count ? list->items[i] : NULL;
+		return NULL;
+	LOCKED(s = i < list->count ? list->items[i] : NULL);
+	return s;
+}
+
+/* Lists the plugin owns (abi_minor 1): not tied to a call, released only by strlist_free. */
+static lb_strlist *
+host_strlist_new(void)
+{
+	return calloc(1, sizeof(lb_strlist));
+}
+
+static void
+host_strlist_free(lb_strlist *list)
+{
+	if (!list)
+		return;
+	lb_strlist_dispose(list);
+	free(list);
 }
 
 static int
@@ -228,7 +295,8 @@ reg_vc(lb_registrar *reg, const struct lb_volume_copier_methods *m)
 	return lb_host_register((lb_host *) reg, 4, m);
 }
 
-/* One host request: send HOST {op,...} (with @fd), wait for HOST_ANSWER. */
+/* One host request: send HOST {op,...} (with @fd), wait for HOST_ANSWER. Held: lb__host_mu,
+ * so the exchange is whole when several plugin threads make requests. */
 static int
 host_request(lb_call *call, cJSON *req, int fd, cJSON **ans_out)
 {
@@ -239,12 +307,14 @@ host_request(lb_call *call, cJSON *req, int fd, cJSON **ans_out)
 
 	if (!hc || hc != lb__the_host.current) {
 		cJSON_Delete(req);
-		return host_set_error(call, LB_EINVAL, "location_* called outside a plugin method");
+		/* a stale or foreign call: its context may be gone, so no message in it */
+		(void) !write(2, "lb-log:0:location_* called outside a plugin method\n", 51);
+		return LB_EINVAL;
 	}
 	text = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
 	if (!text)
-		return host_set_error(call, LB_ENOMEM, "out of memory");
+		return set_error_locked(hc, LB_ENOMEM, "out of memory");
 	if (lb_frame_send(lb__the_host.chan, LB_FRAME_HOST, hc->id, 0, text, strlen(text), fd,
 	                  LB_DEADLINE_NONE) < 0)
 		_exit(0);
@@ -258,7 +328,7 @@ host_request(lb_call *call, cJSON *req, int fd, cJSON **ans_out)
 	msg = cJSON_GetObjectItemCaseSensitive(ans, "message");
 	error = cJSON_IsNumber(code) ? (int) code->valuedouble : LB_EPROTO;
 	if (error < 0)
-		host_set_error(call, error, "%s", cJSON_IsString(msg) ? msg->valuestring : "");
+		set_error_locked(hc, error, cJSON_IsString(msg) ? msg->valuestring : "");
 	if (error < 0 || !ans_out)
 		cJSON_Delete(ans);
 	else
@@ -282,22 +352,29 @@ host_location_put(lb_call *call, const char *key, int fd, int64_t size)
 {
 	cJSON *req = op("put", key);
 
+	int error;
+
 	cJSON_AddNumberToObject(req, "size", (double) size);
-	return host_request(call, req, fd, NULL);
+	LOCKED(error = host_request(call, req, fd, NULL));
+	return error;
 }
 
 static int
 host_location_get(lb_call *call, const char *key, int fd)
 {
-	return host_request(call, op("get", key), fd, NULL);
+	int error;
+
+	LOCKED(error = host_request(call, op("get", key), fd, NULL));
+	return error;
 }
 
 static int
 host_location_exists(lb_call *call, const char *key, int *exists_out)
 {
 	cJSON *ans = NULL;
-	int error = host_request(call, op("exists", key), -1, &ans);
+	int error;
 
+	LOCKED(error = host_request(call, op("exists", key), -1, &ans));
 	if (error >= 0) {
 		*exists_out = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ans, "exists"));
 		cJSON_Delete(ans);
@@ -315,25 +392,32 @@ host_location_list(lb_call *call, const char *prefix, const char *delimiter, lb_
 	if (delimiter)
 		cJSON_AddStringToObject(req, "delimiter", delimiter);
 	if (!out) {
-		lb_strlist_dispose(&lb__host_scratch);
-		out = &lb__host_scratch;
+		cJSON_Delete(req);
+		return host_set_error(call, LB_EINVAL,
+		                      "location_list needs an output list (strlist_new)");
 	}
-	if ((error = host_request(call, req, -1, &ans)) < 0)
-		return error;
-	items = cJSON_GetObjectItemCaseSensitive(ans, "items");
-	cJSON_ArrayForEach(it, items)
-	{
-		if (cJSON_IsString(it) && (error = lb_strlist_add(out, it->valuestring)) < 0)
-			break;
+	pthread_mutex_lock(&lb__host_mu);
+	if ((error = host_request(call, req, -1, &ans)) >= 0) {
+		items = cJSON_GetObjectItemCaseSensitive(ans, "items");
+		cJSON_ArrayForEach(it, items)
+		{
+			if (cJSON_IsString(it) &&
+			    (error = lb_strlist_add(out, it->valuestring)) < 0)
+				break;
+		}
+		cJSON_Delete(ans);
 	}
-	cJSON_Delete(ans);
+	pthread_mutex_unlock(&lb__host_mu);
 	return error;
 }
 
 static int
 host_location_delete(lb_call *call, const char *key)
 {
-	return host_request(call, op("delete", key), -1, NULL);
+	int error;
+
+	LOCKED(error = host_request(call, op("delete", key), -1, NULL));
+	return error;
 }
 
 const lb_host_api lb__host_api = {
@@ -360,4 +444,6 @@ const lb_host_api lb__host_api = {
     host_strlist_count,
     host_strlist_get,
     reg_vc,
+    host_strlist_new,
+    host_strlist_free,
 };

@@ -1,13 +1,12 @@
 /*
  * lifeboat.io/fs-copy: the fs-copy library (restic repository format v2) as a VolumeCopier
  * plugin (SDK 1.1, volume_copier.h). The repository lives in the task's storage location and
- * is reached only through the host table's location_* callbacks; the list is read back with
- * strlist_count/strlist_get.
+ * is reached only through the host table's location_* callbacks; a listing goes into a list
+ * of the plugin's own (strlist_new) and is read back with strlist_count/strlist_get.
  *
- * fs-copy uploads and downloads from worker threads. The host table is meant for the call's
- * thread, one request at a time: every host call made here (location_*, progress,
- * cancelled) goes through one mutex, so at most one thread talks to the host at a time and
- * each request/answer exchange stays whole.
+ * fs-copy uploads and downloads from worker threads. SDK 1.1 lets any thread of the plugin
+ * call the host table while the method call is in flight and the host serialises those
+ * calls (PLUGIN-ABI.md), so the callbacks below take no lock of their own.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -17,7 +16,6 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +24,13 @@ LB_PLUGIN_DECLARE("lifeboat.io/fs-copy", "1.1.0");
 
 #define FC_NAME "lifeboat.io/fs-copy"
 
-static pthread_mutex_t host_mu = PTHREAD_MUTEX_INITIALIZER;
-
 struct lb_volume_copier {
 	char *password;
 	int threads;
 };
 
-/* One method call: the backend's callbacks reach the host with this call. */
+/* One method call: the backend's callbacks reach the host with this call. @canceled is set
+ * by the progress callback (any worker thread) and read atomically. */
 typedef struct fc_ctx {
 	lb_call *call;
 	int canceled;
@@ -52,65 +49,42 @@ static int
 cb_put(void *p, const char *key, int fd, int64_t size)
 {
 	fc_ctx *c = p;
-	int error;
 
-	pthread_mutex_lock(&host_mu);
-	error = lb_location_put(c->call, key, fd, size);
-	pthread_mutex_unlock(&host_mu);
-	return error;
+	return lb_location_put(c->call, key, fd, size);
 }
 
 static int
 cb_get(void *p, const char *key, int fd)
 {
 	fc_ctx *c = p;
-	int error;
 
-	pthread_mutex_lock(&host_mu);
-	error = lb_location_get(c->call, key, fd);
-	pthread_mutex_unlock(&host_mu);
-	return error;
+	return lb_location_get(c->call, key, fd);
 }
 
 static int
 cb_exists(void *p, const char *key, int *exists_out)
 {
 	fc_ctx *c = p;
-	int error;
 
-	pthread_mutex_lock(&host_mu);
-	error = lb_location_exists(c->call, key, exists_out);
-	pthread_mutex_unlock(&host_mu);
-	return error;
+	return lb_location_exists(c->call, key, exists_out);
 }
 
-/* The keys come back in the call's scratch list (location_list with a NULL list, SDK 1.1),
- * read with strlist_count/strlist_get and copied out before the lock is released. */
+/* The keys go into a list of our own (strlist_new, SDK 1.1), read back and handed to @add. */
 static int
 cb_list(void *p, const char *prefix, int (*add)(void *, const char *), void *list_ctx)
 {
 	fc_ctx *c = p;
-	char **keys = NULL;
-	size_t n = 0, i;
+	lb_strlist *keys = lb_strlist_new();
+	size_t n, i;
 	int error;
 
-	pthread_mutex_lock(&host_mu);
-	error = lb_location_list(c->call, prefix, NULL, NULL);
-	if (error >= 0) {
-		n = lb_strlist_count(NULL);
-		keys = calloc(n ? n : 1, sizeof(*keys));
-		for (i = 0; keys && i < n; i++)
-			if (!(keys[i] = strdup(lb_strlist_get(NULL, i))))
-				break;
-		if (!keys || i < n)
-			error = LB_ENOMEM;
-	}
-	pthread_mutex_unlock(&host_mu);
+	if (!keys)
+		return lb_set_error(c->call, LB_ENOMEM, "out of memory");
+	error = lb_location_list(c->call, prefix, NULL, keys);
+	n = error < 0 ? 0 : lb_strlist_count(keys);
 	for (i = 0; error >= 0 && i < n; i++)
-		error = add(list_ctx, keys[i]);
-	for (i = 0; keys && i < n; i++)
-		free(keys[i]);
-	free(keys);
+		error = add(list_ctx, lb_strlist_get(keys, i));
+	lb_strlist_free(keys);
 	return error < 0 ? error : 0;
 }
 
@@ -118,26 +92,19 @@ static int
 cb_del(void *p, const char *key)
 {
 	fc_ctx *c = p;
-	int error;
 
-	pthread_mutex_lock(&host_mu);
-	error = lb_location_delete(c->call, key);
-	pthread_mutex_unlock(&host_mu);
-	return error;
+	return lb_location_delete(c->call, key);
 }
 
 static int
 on_progress(void *p, const lb_fscopy_progress *pr)
 {
 	fc_ctx *c = p;
-	int rc;
 
-	pthread_mutex_lock(&host_mu);
-	rc = lb_progress(c->call, pr->bytes_done, pr->bytes_total, "bytes");
-	if (rc == LB_ECANCELED || lb_cancelled(c->call))
-		c->canceled = 1;
-	pthread_mutex_unlock(&host_mu);
-	return c->canceled;
+	if (lb_progress(c->call, pr->bytes_done, pr->bytes_total, "bytes") == LB_ECANCELED ||
+	    lb_cancelled(c->call))
+		__atomic_store_n(&c->canceled, 1, __ATOMIC_RELAXED);
+	return __atomic_load_n(&c->canceled, __ATOMIC_RELAXED);
 }
 
 /* ---- request helpers ---------------------------------------------------------------- */
@@ -187,7 +154,7 @@ reply(lb_call *call, cJSON *o, lb_buf *out)
 static int
 fc_fail(fc_ctx *c, int error, const char *what, const char *repo)
 {
-	if (c->canceled || error == LB_ECANCELED)
+	if (__atomic_load_n(&c->canceled, __ATOMIC_RELAXED) || error == LB_ECANCELED)
 		return lb_set_error(c->call, LB_ECANCELED, "%s in %s: canceled", what, repo);
 	return lb_set_error(c->call, error, "%s in repository %s: %s", what, repo,
 	                    *lb_fscopy_errmsg() ? lb_fscopy_errmsg() : "failed");
@@ -208,14 +175,12 @@ repo_open(lb_volume_copier *self,
 
 	if (!repo || !*repo)
 		return lb_set_error(c->call, LB_EINVAL, "request field \"repository\" is required");
-	if (!LB_HOST_HAS(location_list) || !LB_HOST_HAS(strlist_get))
+	if (!LB_HOST_HAS(strlist_new) || !LB_HOST_HAS(strlist_free))
 		return lb_set_error(c->call, LB_EVERSION,
-		                    "the host has no location_list/strlist_get: Lifeboat with "
+		                    "the host has no strlist_new/strlist_free: Lifeboat with "
 		                    "plugin SDK 1.1 or newer is required");
 	snprintf(key, sizeof(key), "%s/config", repo);
-	pthread_mutex_lock(&host_mu);
 	error = lb_location_exists(c->call, key, &exists);
-	pthread_mutex_unlock(&host_mu);
 	if (error < 0)
 		return error; /* the host's message stands */
 	if (!exists && !create)

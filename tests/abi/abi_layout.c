@@ -37,7 +37,7 @@ static void
 test_host_api(void **state)
 {
 	(void) state;
-	PIN_SIZE(lb_host_api, 168);
+	PIN_SIZE(lb_host_api, 184);
 	PIN_OFF(lb_host_api, struct_size, 0);
 	PIN_OFF(lb_host_api, abi_minor, 4);
 	PIN_OFF(lb_host_api, log, 8);
@@ -61,6 +61,8 @@ test_host_api(void **state)
 	PIN_OFF(lb_host_api, strlist_count, 144);
 	PIN_OFF(lb_host_api, strlist_get, 152);
 	PIN_OFF(lb_host_api, register_volume_copier, 160);
+	PIN_OFF(lb_host_api, strlist_new, 168);
+	PIN_OFF(lb_host_api, strlist_free, 176);
 }
 
 static void

@@ -64,13 +64,16 @@ ht_vc_init(lb_call *call, const lb_config *config, lb_volume_copier **self_out)
 static int
 ht_vc_backup(lb_volume_copier *self, lb_call *call, const char *request_json, lb_buf *out)
 {
-	lb_strlist *list = NULL;
+	lb_strlist *list;
 
 	(void) self;
 	(void) request_json;
-	if (LB_HOST_HAS(strlist_get) && lb_strlist_count(list) > 0 &&
+	if (!LB_HOST_HAS(strlist_new) || (list = lb_strlist_new()) == NULL)
+		return lb_set_error(call, LB_ENOMEM, "strlist_new");
+	if (lb_location_list(call, "repo/", NULL, list) == 0 && lb_strlist_count(list) > 0 &&
 	    lb_strlist_get(list, 0) != NULL)
 		lb_log(call, LB_LOG_DEBUG, "first %s", lb_strlist_get(list, 0));
+	lb_strlist_free(list);
 	return lb_buf_append_str(out, "{}");
 }
 

@@ -7,6 +7,7 @@
 #include <lifeboat/plugin/sdk.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,25 +288,101 @@ fx_list_common_prefixes(lb_object_store *s,
 }
 
 #if defined(FX_COPIER)
-/* Lists @prefix in the location into @out, then reads @out back with strlist_count/get and
- * appends "#count=<n>,first=<first>" (so the test sees what the plugin read). */
+/* Lists @prefix in the location into a list of the plugin's own (strlist_new), reads it back
+ * with strlist_count/get, copies it to @out and appends "#count=<n>,first=<first>" (so the
+ * test sees what the plugin read). */
 static int
 fx_readback(lb_call *call, const char *prefix, lb_strlist *out)
 {
+	lb_strlist *own;
 	char line[512];
 	size_t n;
 	int error;
 
-	if (!LB_HOST_HAS(strlist_get) || !LB_HOST_HAS(strlist_count))
-		return lb_set_error(call, LB_EUNSUPPORTED, "host has no strlist_get (SDK < 1.1)");
-	if ((error = lb_location_list(call, prefix, NULL, out)) < 0)
+	if (!LB_HOST_HAS(strlist_get) || !LB_HOST_HAS(strlist_new) || !LB_HOST_HAS(strlist_free))
+		return lb_set_error(call, LB_EUNSUPPORTED, "host has no strlist_new (SDK < 1.1)");
+	lb_strlist_free(NULL); /* NULL-safe */
+	if (!(own = lb_strlist_new()))
+		return lb_set_error(call, LB_ENOMEM, "strlist_new");
+	if (lb_strlist_count(own) != 0 || lb_strlist_get(own, 0) != NULL) {
+		lb_strlist_free(own);
+		return lb_set_error(call, LB_ERROR, "a new list is not empty");
+	}
+	if ((error = lb_location_list(call, prefix, NULL, own)) < 0) {
+		lb_strlist_free(own);
 		return error;
-	n = lb_strlist_count(out);
-	if (lb_strlist_get(out, n) != NULL)
+	}
+	n = lb_strlist_count(own);
+	if (lb_strlist_get(own, n) != NULL) {
+		lb_strlist_free(own);
 		return lb_set_error(call, LB_ERROR, "strlist_get(list, count) is not NULL");
-	snprintf(line, sizeof(line), "#count=%zu,first=%s", n,
-	         n ? lb_strlist_get(out, 0) : "(none)");
+	}
+	for (size_t i = 0; error >= 0 && i < n; i++)
+		error = lb_strlist_append(out, lb_strlist_get(own, i));
+	snprintf(line, sizeof(line), "#count=%zu,first=%s", n, n ? lb_strlist_get(own, 0) : "(none)");
+	lb_strlist_free(own);
+	if (error < 0)
+		return error;
+	/* location_list into no list at all is refused (there is no scratch list) */
+	if (lb_location_list(call, prefix, NULL, NULL) != LB_EINVAL)
+		return lb_set_error(call, LB_ERROR, "location_list(NULL) was not LB_EINVAL");
 	return lb_strlist_append(out, line);
+}
+
+/* Worker threads that call the host table without a lock of their own while the method
+ * runs (SDK 1.1: the host serialises them). Each checks every answer. */
+#define FX_THREADS 4
+#define FX_ROUNDS 25
+
+typedef struct fx_worker {
+	pthread_t tid;
+	lb_call *call;
+	int bad;
+} fx_worker;
+
+static void *
+fx_work(void *p)
+{
+	fx_worker *w = p;
+
+	for (int i = 0; i < FX_ROUNDS; i++) {
+		lb_strlist *l = lb_strlist_new();
+		int exists = -1;
+
+		if (lb_location_exists(w->call, "fx-repo/request", &exists) < 0 || exists != 1)
+			w->bad++;
+		if (!l || lb_location_list(w->call, "fx-repo/", NULL, l) < 0 ||
+		    lb_strlist_count(l) != 1 || strcmp(lb_strlist_get(l, 0), "fx-repo/request") != 0)
+			w->bad++;
+		lb_strlist_free(l);
+		if (lb_progress(w->call, i, FX_ROUNDS, "rounds") < 0)
+			w->bad++;
+		lb_log(w->call, LB_LOG_DEBUG, "worker round %d", i);
+	}
+	return NULL;
+}
+
+static int
+fx_threads(lb_call *call)
+{
+	fx_worker w[FX_THREADS];
+	int bad = 0, n = 0;
+
+	for (; n < FX_THREADS; n++) {
+		w[n].call = call;
+		w[n].bad = 0;
+		if (pthread_create(&w[n].tid, NULL, fx_work, &w[n]) != 0)
+			break;
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(w[i].tid, NULL);
+		bad += w[i].bad;
+	}
+	if (n < FX_THREADS)
+		return lb_set_error(call, LB_ENOMEM, "pthread_create");
+	if (bad)
+		return lb_set_error(call, LB_ERROR, "%d host calls from worker threads failed", bad);
+	return 0;
 }
 
 /* A VolumeCopier whose backup stores the request under "<repository>/request" in the
@@ -338,6 +415,8 @@ fx_vc_backup(lb_volume_copier *self, lb_call *call, const char *request, lb_buf 
 	error = lb_location_put(call, "fx-repo/request", fd, (int64_t) strlen(request));
 	close(fd);
 	if (error < 0)
+		return error;
+	if (strstr(request, "\"threads\":true") && (error = fx_threads(call)) < 0)
 		return error;
 	snprintf(line, sizeof(line), "{\"snapshotID\":\"fx\",\"bytes\":%zu}", strlen(request));
 	return lb_buf_append_str(out, line);

@@ -78,10 +78,11 @@ memfd_with(const char *data)
 	return fd;
 }
 
+/* One buffer per thread: test_concurrent_calls reads from four threads at once. */
 static char *
 read_all(int fd)
 {
-	static char buf[4096];
+	static _Thread_local char buf[4096];
 	ssize_t n;
 
 	lseek(fd, 0, SEEK_SET);
@@ -616,8 +617,9 @@ test_sdk_1_0_plugin(void **state)
 	lb_plugins_stop(mgr);
 }
 
-/* SDK 1.1: a volume copier (kind 4) whose calls reach the call's location, and a plugin that
- * reads a host-owned list back with strlist_count/strlist_get (LB_HOST_HAS). */
+/* SDK 1.1: a volume copier (kind 4) whose calls reach the call's location (also from its own
+ * worker threads), and a plugin that lists into a list of its own (strlist_new) and reads it
+ * back with strlist_count/strlist_get (LB_HOST_HAS). */
 static void
 test_volume_copier_kind(void **state)
 {
@@ -632,6 +634,8 @@ test_volume_copier_kind(void **state)
 	lb_buf out = LB_BUF_INIT;
 	lb_call *call, *nocall;
 	const char *req = "{\"repository\":\"fx-repo\",\"sourcePath\":\"/tmp\"}";
+	const char *req_threads =
+	    "{\"repository\":\"fx-repo\",\"sourcePath\":\"/tmp\",\"threads\":true}";
 	int found = 0;
 
 	(void) state;
@@ -660,6 +664,12 @@ test_volume_copier_kind(void **state)
 	assert_non_null(strstr(out.ptr, "\"snapshotID\":\"fx\""));
 	assert_string_equal(loc_key, "fx-repo/request");
 	assert_string_equal(loc_data.ptr, req);
+	/* host calls from 4 plugin worker threads at once, no lock in the plugin: the host
+	 * serialises them and every exists/list/progress answer is right */
+	lb_buf_clear(&out);
+	assert_int_equal(vc->m->backup(vc->self, call, req_threads, &out), 0);
+	assert_non_null(strstr(out.ptr, "\"snapshotID\":\"fx\""));
+	assert_string_equal(loc_data.ptr, req_threads);
 	/* without a location the host callback says so */
 	lb_buf_clear(&out);
 	assert_int_equal(vc->m->backup(vc->self, nocall, req, &out), LB_EUNSUPPORTED);

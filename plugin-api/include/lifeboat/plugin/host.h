@@ -4,8 +4,12 @@
  * A plugin reaches the host only through this table, handed to it once at load time
  * (see LB_PLUGIN_DECLARE in sdk.h). A plugin never links against the engine.
  *
- * Context: every function here is called in the plugin-host child process, from the
- * thread that is running a plugin method (or lb_plugin_init for register_*).
+ * Context: every function here is called in the plugin-host child process. From
+ * lb_plugin_init (register_*, log) and from a plugin method: the method's own thread or any
+ * other thread of the plugin while that method call is in flight (it has not returned yet).
+ * The host serialises the calls (one at a time, in the order they take its lock), so a
+ * plugin whose worker threads do I/O through location_* needs no lock of its own around
+ * them. No host function may be called with a call's lb_call * after its method returned.
  *
  * Versioning: the table starts with struct_size and abi_minor, and only grows at the end.
  * A plugin may call a member only if it lies inside struct_size and is non-NULL; the
@@ -132,18 +136,22 @@ typedef struct lb_host_api {
 	int (*location_delete)(lb_call *call, const char *key);
 	/* Members above: abi_minor >= 0. Append only; never reorder, retype or remove. */
 
-	/** Read back a host-owned list: the number of strings in @p list. A plugin that has no
-	 *  host-owned list of its own (a VolumeCopier) calls location_list(call, prefix,
-	 *  delimiter, NULL): since abi_minor 1 the keys then go to the call's scratch list,
-	 *  which @p list NULL names here. The scratch list is replaced by the next such
-	 *  location_list and released when the method returns. */
+	/** Read back a host-owned list: the number of strings in @p list (one the host handed
+	 *  to the method as an output, or one from strlist_new). */
 	size_t (*strlist_count)(const lb_strlist *list);
-	/** String @p i of @p list (NULL: the call's scratch list), or NULL when @p i is out of
-	 *  range. Borrowed until the list changes (an append, the next location_list into the
-	 *  scratch list) or the method returns. */
+	/** String @p i of @p list, or NULL when @p i is out of range. Borrowed until the list
+	 *  changes (an append, a location_list into it), is freed, or (for an output list) the
+	 *  method returns. */
 	const char *(*strlist_get)(const lb_strlist *list, size_t i);
 	/** Registration of a VolumeCopier (volume_copier.h); as register_object_store. */
 	int (*register_volume_copier)(lb_registrar *reg, const struct lb_volume_copier_methods *m);
+	/** A new, empty host-owned list that the plugin owns: pass it to location_list (or
+	 *  strlist_append), read it with strlist_count/strlist_get, release it with strlist_free.
+	 *  Not tied to a call: it may be kept across method calls. NULL when out of memory. */
+	lb_strlist *(*strlist_new)(void);
+	/** Release a list from strlist_new and its strings; NULL is ignored. Never pass a list
+	 *  the host handed to a method. */
+	void (*strlist_free)(lb_strlist *list);
 	/* Members above: abi_minor >= 1. */
 } lb_host_api;
 

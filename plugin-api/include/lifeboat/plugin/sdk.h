@@ -134,6 +134,8 @@ LB_PLUGIN_EXPORT int lb_plugin_init(lb_registrar *reg);
 #define lb_strlist_count(list) lb__host->strlist_count(list)
 #define lb_strlist_get(list, i) lb__host->strlist_get((list), (i))
 #define lb_register_volume_copier(reg, m) lb__host->register_volume_copier((reg), (m))
+#define lb_strlist_new() lb__host->strlist_new()
+#define lb_strlist_free(list) lb__host->strlist_free(list)
 #endif
 
 #ifdef __cplusplus
