@@ -339,6 +339,64 @@ done:
 	return error;
 }
 
+/* The snapshot that @want names ("latest", an ID or a unique ID prefix), found while
+ * listing the repository's snapshots. */
+typedef struct snap_pick {
+	const char *want;
+	char id[80];
+	char path[1024];
+	int64_t time_ns;
+	int hits;
+	int npaths;
+} snap_pick;
+
+static void
+pick_snap(void *p, const lb_fscopy_snapinfo *s)
+{
+	snap_pick *k = p;
+
+	if (!strcmp(k->want, "latest")) {
+		if (k->hits && s->time_ns < k->time_ns)
+			return;
+		k->hits = 1;
+	} else if (!strncmp(s->id, k->want, strlen(k->want))) {
+		k->hits++;
+	} else {
+		return;
+	}
+	snprintf(k->id, sizeof(k->id), "%s", s->id);
+	snprintf(k->path, sizeof(k->path), "%s", s->n_paths ? s->paths[0] : "");
+	k->time_ns = s->time_ns;
+	k->npaths = (int) s->n_paths;
+}
+
+/* The restore spec "<id>:<path>" for fs-copy: a backup stores sourcePath under its absolute
+ * path in the snapshot (as restic does), so the snapshot's one path is the directory whose
+ * contents go to targetPath, and "include" is relative to it. An unknown or ambiguous
+ * snapshot is left to the library, which says so. */
+static int
+restore_spec(
+    fc_ctx *c, lb_fscopy_repo *r, const char *snap, const char *include, char *spec, size_t size)
+{
+	snap_pick k;
+	size_t n;
+
+	memset(&k, 0, sizeof(k));
+	k.want = snap;
+	if (lb_fscopy_snapshots(r, pick_snap, &k) < 0 || k.hits != 1 || k.npaths != 1 || !k.path[0])
+		n = (size_t) snprintf(spec, size, "%s%s%s", snap, include && *include ? ":" : "",
+		                      include && *include ? include : "");
+	else
+		n = (size_t) snprintf(spec, size, "%s:%s%s%s", k.id, k.path,
+		                      include && *include ? "/" : "",
+		                      include && *include ? include : "");
+	if (n >= size || n >= 255) /* the library's limit for a spec */
+		return lb_set_error(
+		    c->call, LB_EINVAL, "snapshot %s: the path %s%s%s is too long to restore", snap,
+		    k.path, include && *include ? "/" : "", include && *include ? include : "");
+	return 0;
+}
+
 static int
 fc_restore(lb_volume_copier *self, lb_call *call, const char *request_json, lb_buf *out)
 {
@@ -369,10 +427,8 @@ fc_restore(lb_volume_copier *self, lb_call *call, const char *request_json, lb_b
 	}
 	if ((error = repo_open(self, &c, repo, 0, &be, &r)) < 0)
 		goto done;
-	if (include && *include)
-		snprintf(spec, sizeof(spec), "%s:%s", snap, include);
-	else
-		snprintf(spec, sizeof(spec), "%s", snap);
+	if ((error = restore_spec(&c, r, snap, include, spec, sizeof(spec))) < 0)
+		goto done;
 	memset(&ro, 0, sizeof(ro));
 	ro.snapshot = spec;
 	ro.target = target;

@@ -25,8 +25,10 @@
  *    "bytesAdded": N, "totalBytes": N, "totalFiles": N}
  *
  * Restore request:
- *   {"repository": "restic/<ns>", "snapshotID": "...", "targetPath": "/abs/dir",
- *    "include": "sub/path" (optional: restore only this path of the snapshot),
+ *   {"repository": "restic/<ns>", "snapshotID": "..." (an ID, a unique ID prefix or "latest"),
+ *    "targetPath": "/abs/dir",         receives the contents of the backed-up sourcePath
+ *                                      (not the sourcePath itself: the inverse of backup)
+ *    "include": "sub/path" (optional: restore only this path, relative to sourcePath),
  *    "delete": false (optional: remove files in targetPath absent from the snapshot)}
  * Restore result:
  *   {"files": N, "bytes": N}
