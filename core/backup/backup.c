@@ -939,7 +939,7 @@ lb_backup_run(lb_kube_client *kube,
 		if (strcmp(r.reslist[i].key, "v1/PersistentVolumeClaim") == 0)
 			lb_volume_backup(&(lb_volume_backup_in){kube, loc, call, o->name, uid,
 			                                        &r.reslist[i].names, &r.results,
-			                                        &r.log, &r.mu});
+			                                        &r.log, &r.mu, o->plugins});
 	if (o->progress)
 		o->progress(o->progress_ud, r.items, r.listed);
 

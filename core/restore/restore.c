@@ -969,7 +969,7 @@ lb_restore_run(lb_kube_client *kube,
 	/* volume data (core/volume): CSI dataSource on PVCs, fs-copy files after binding */
 	lb_volume_restore_begin(&(lb_volume_restore_in){kube, loc, call,
 	                                                o->tarball ? NULL : o->backup, r.name,
-	                                                &r.results, &r.log, &r.mu},
+	                                                &r.results, &r.log, &r.mu, o->plugins},
 	                        &r.volume);
 
 	grs = calloc(r.contents->ngrs + 1, sizeof(*grs));

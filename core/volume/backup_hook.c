@@ -1,6 +1,6 @@
 /* The backup side of volume data: for every backed-up PVC, fs-copy its directory into
- * restic/<ns>/ and/or take a CSI snapshot, and record PodVolumeBackups and the snapshots
- * in the backup, as Velero does. */
+ * restic/<ns>/ (through the lifeboat.io/fs-copy plugin) and/or take a CSI snapshot, and
+ * record PodVolumeBackups and the snapshots in the backup, as Velero does. */
 #include "vol_internal.h"
 
 #include <errno.h>
@@ -28,64 +28,45 @@ typedef struct bk {
 	int password_error;
 	char password_msg[512];
 	cJSON *pvbs, *vss, *vscs;
-	lb_volume_repo *repo; /* of the namespace in progress */
-	char repo_ns[256];
-	int64_t last_progress_ms;
-	const char *cur; /* "ns/pvc" for progress lines */
+	lb_volume_fscopy *fc; /* the plugin, opened at the first fs-copy */
+	int fc_error;
+	char fc_msg[1024];
 } bk;
 
 #define BLOG(b, level, ...)                                                                        \
 	lb_volume__log((b)->in->log, (b)->in->log_mu, "backup", (b)->in->backup, level, __VA_ARGS__)
 
+/* The fs-copy plugin, opened with the repository password on first use; a failure (no
+ * password, no plugin) is remembered and repeated for every PVC. */
 static int
-on_progress(void *ctx, const lb_fscopy_progress *p)
-{
-	bk *b = ctx;
-	int64_t now = lb_now_ms();
-
-	if (now - b->last_progress_ms < 1000)
-		return 0;
-	b->last_progress_ms = now;
-	lb_log_info("volume data: PVC %s: %lld files, %.1f/%.1f MiB", b->cur,
-	            (long long) p->files_done, (double) p->bytes_done / 1048576.0,
-	            p->bytes_total >= 0 ? (double) p->bytes_total / 1048576.0 : 0.0);
-	return 0;
-}
-
-static int
-repo_for(bk *b, const char *ns)
+copier(bk *b)
 {
 	int error;
 
-	if (b->repo && strcmp(b->repo_ns, ns) == 0)
+	if (b->fc)
 		return 0;
-	lb_volume__repo_close(b->repo);
-	b->repo = NULL;
-	if (!b->password) {
-		if (b->password_error)
-			return lb_error_set(b->password_error, "%s", b->password_msg);
-		if ((error = lb_volume_password(b->o, &b->password)) < 0) {
-			b->password_error = error;
-			snprintf(b->password_msg, sizeof(b->password_msg), "%s",
-			         lb_error_last(error));
-			return error;
-		}
-	}
-	if ((error = lb_volume__repo_open(b->in->loc, b->in->call, ns, b->password, 1, &b->repo)) <
-	    0)
-		return error;
-	snprintf(b->repo_ns, sizeof(b->repo_ns), "%s", ns);
-	lb_fscopy_set_progress(b->repo->repo, on_progress, b);
+	if (b->fc_error)
+		return lb_error_set(b->fc_error, "%s", b->fc_msg);
+	if (!b->password && (error = lb_volume_password(b->o, &b->password)) < 0)
+		goto fail;
+	if ((error = lb_volume__fscopy_open(b->in->plugins, b->in->loc, b->in->call, b->password,
+	                                    &b->fc)) < 0)
+		goto fail;
 	return 0;
+fail:
+	b->fc_error = error;
+	snprintf(b->fc_msg, sizeof(b->fc_msg), "%s", lb_error_last(error));
+	return error;
 }
 
 static void
-add_tag(cJSON *tags, const char **arr, char store[][300], size_t *n, const char *k, const char *v)
+add_tag(cJSON *tags, cJSON *list, const char *k, const char *v)
 {
+	char kv[600];
+
 	cJSON_AddStringToObject(tags, k, v ? v : "");
-	snprintf(store[*n], 300, "%s=%s", k, v ? v : "");
-	arr[*n] = store[*n];
-	(*n)++;
+	snprintf(kv, sizeof(kv), "%s=%s", k, v ? v : "");
+	cJSON_AddItemToArray(list, cJSON_CreateString(kv));
 }
 
 /* One fs-copy of @pvc into its namespace's repository; a PodVolumeBackup into b->pvbs. */
@@ -96,16 +77,13 @@ fs_one(bk *b, const cJSON *pvc, const cJSON *pv, const lb_volume_location *where
 	const char *name = lb_volume__str(pvc, "metadata", "name");
 	const char *pvc_uid = lb_volume__str(pvc, "metadata", "uid");
 	cJSON *pvb = cJSON_CreateObject(), *md, *spec, *st, *tags, *l, *pod;
-	char ts[32], suffix[12], pvbname[300], abs[PATH_MAX] = "", repo_id[1024];
-	char tagstore[8][300];
-	const char *tagv[8], *paths[1];
-	size_t ntags = 0;
-	lb_fscopy_backup_opts fo;
-	lb_fscopy_backup_stats stats;
+	cJSON *req = cJSON_CreateObject(), *taglist, *res = NULL;
+	char ts[32], suffix[12], pvbname[300], abs[PATH_MAX] = "", repo_id[1024], repo[300];
+	const char *snap_id;
+	double errors, files, bytes_read, bytes_added;
 	char uid[37];
 	int error;
 
-	memset(&stats, 0, sizeof(stats));
 	lb_uuid4(uid);
 	snprintf(suffix, sizeof(suffix), "%.5s", uid);
 	snprintf(pvbname, sizeof(pvbname), "%.200s-%s", b->in->backup, suffix);
@@ -134,14 +112,18 @@ fs_one(bk *b, const cJSON *pvc, const cJSON *pv, const lb_volume_location *where
 	cJSON_AddStringToObject(spec, "repoIdentifier", repo_id);
 	cJSON_AddStringToObject(spec, "uploaderType", "restic");
 	tags = cJSON_AddObjectToObject(spec, "tags");
-	add_tag(tags, tagv, tagstore, &ntags, "backup", b->in->backup);
-	add_tag(tags, tagv, tagstore, &ntags, "backup-uid", b->in->backup_uid);
-	add_tag(tags, tagv, tagstore, &ntags, "ns", ns);
-	add_tag(tags, tagv, tagstore, &ntags, "pod", where->pod);
-	add_tag(tags, tagv, tagstore, &ntags, "pod-uid", where->pod_uid);
-	add_tag(tags, tagv, tagstore, &ntags, "pvc", name);
-	add_tag(tags, tagv, tagstore, &ntags, "pvc-uid", pvc_uid);
-	add_tag(tags, tagv, tagstore, &ntags, "volume", *where->volume ? where->volume : name);
+	snprintf(repo, sizeof(repo), "restic/%s", ns);
+	cJSON_AddStringToObject(req, "repository", repo);
+	taglist = cJSON_AddArrayToObject(req, "tags");
+	add_tag(tags, taglist, "backup", b->in->backup);
+	add_tag(tags, taglist, "backup-uid", b->in->backup_uid);
+	add_tag(tags, taglist, "ns", ns);
+	add_tag(tags, taglist, "pod", where->pod);
+	add_tag(tags, taglist, "pod-uid", where->pod_uid);
+	add_tag(tags, taglist, "pvc", name);
+	add_tag(tags, taglist, "pvc-uid", pvc_uid);
+	add_tag(tags, taglist, "volume", *where->volume ? where->volume : name);
+	cJSON_AddStringToObject(req, "hostname", "lifeboat");
 	st = cJSON_AddObjectToObject(pvb, "status");
 	lb_time_rfc3339(time(NULL), ts, sizeof(ts));
 	cJSON_AddStringToObject(st, "startTimestamp", ts);
@@ -155,54 +137,49 @@ fs_one(bk *b, const cJSON *pvc, const cJSON *pv, const lb_volume_location *where
 		goto fail;
 	}
 	cJSON_AddStringToObject(st, "path", abs);
-	if ((error = repo_for(b, ns)) < 0)
+	cJSON_AddStringToObject(req, "sourcePath", abs);
+	if ((error = copier(b)) < 0)
 		goto fail;
-	memset(&fo, 0, sizeof(fo));
-	paths[0] = abs;
-	fo.paths = paths;
-	fo.n_paths = 1;
-	fo.hostname = "lifeboat";
-	fo.tags = tagv;
-	fo.n_tags = ntags;
-	fo.threads = 2;
-	b->cur = pvbname;
-	{
-		char cur[600];
-
-		snprintf(cur, sizeof(cur), "%s/%s", ns, name);
-		b->cur = cur;
-		error = lb_fscopy_backup(b->repo->repo, &fo, &stats);
-		b->cur = NULL;
-	}
-	if (error < 0) {
-		lb_error_set(error, "fs-copy backup of %s: %s", abs, lb_fscopy_errmsg());
+	if ((error = lb_volume__fscopy_call(b->fc, "backup", req, &res)) < 0) {
+		lb_error_set(error, "fs-copy backup of %s: %s", abs, lb_error_last(error));
 		goto fail;
 	}
+	snap_id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "snapshotID"));
+	if (!snap_id || !*snap_id) {
+		error = lb_error_set(
+		    LB_EPROTO, "fs-copy backup of %s: the plugin's result has no snapshotID", abs);
+		goto fail;
+	}
+	errors = lb_volume__num(res, "errors");
+	files = lb_volume__num(res, "totalFiles");
+	bytes_read = lb_volume__num(res, "totalBytes");
+	bytes_added = lb_volume__num(res, "bytesAdded");
 	cJSON_AddStringToObject(st, "phase", "Completed");
-	cJSON_AddStringToObject(st, "snapshotID", stats.snapshot_id);
+	cJSON_AddStringToObject(st, "snapshotID", snap_id);
 	lb_time_rfc3339(time(NULL), ts, sizeof(ts));
 	cJSON_AddStringToObject(st, "completionTimestamp", ts);
 	{
 		cJSON *pr = cJSON_AddObjectToObject(st, "progress");
 
-		cJSON_AddNumberToObject(pr, "totalBytes", (double) stats.bytes_read);
-		cJSON_AddNumberToObject(pr, "bytesDone", (double) stats.bytes_read);
+		cJSON_AddNumberToObject(pr, "totalBytes", bytes_read);
+		cJSON_AddNumberToObject(pr, "bytesDone", bytes_read);
 	}
-	if (stats.errors) {
+	if (errors > 0) {
 		cJSON_AddStringToObject(st, "message", "some files could not be read");
 		lb_results_error(b->in->results, ns,
-		                 "volume data of PVC %s/%s (fs-copy): %lld files could not be read "
+		                 "volume data of PVC %s/%s (fs-copy): %.0f files could not be read "
 		                 "from %s (snapshot %.8s holds the rest)",
-		                 ns, name, (long long) stats.errors, abs, stats.snapshot_id);
+		                 ns, name, errors, abs, snap_id);
 	}
 	BLOG(b, "info",
-	     "PVC %s/%s: fs-copy snapshot %.8s of %s (%s%s%s), %lld files, %lld bytes read, %lld "
+	     "PVC %s/%s: fs-copy snapshot %.8s of %s (%s%s%s), %.0f files, %.0f bytes read, %.0f "
 	     "added",
-	     ns, name, stats.snapshot_id, abs, where->how, *where->pod ? " by pod " : "",
-	     where->pod, (long long) stats.files, (long long) stats.bytes_read,
-	     (long long) stats.bytes_added);
+	     ns, name, snap_id, abs, where->how, *where->pod ? " by pod " : "", where->pod, files,
+	     bytes_read, bytes_added);
 	cJSON_AddItemToArray(b->pvbs, pvb);
 	(void) pv;
+	cJSON_Delete(req);
+	cJSON_Delete(res);
 	return;
 fail:
 	cJSON_AddStringToObject(st, "phase", "Failed");
@@ -213,6 +190,8 @@ fail:
 	                 lb_error_last(error));
 	BLOG(b, "error", "PVC %s/%s: fs-copy failed: %s", ns, name, lb_error_last(error));
 	cJSON_AddItemToArray(b->pvbs, pvb);
+	cJSON_Delete(req);
+	cJSON_Delete(res);
 }
 
 static void
@@ -388,7 +367,7 @@ lb_volume_backup(const lb_volume_backup_in *in)
 	     (error = put_side(&b, "-csi-volumesnapshotcontents.json.gz", b.vscs)) < 0))
 		goto done;
 done:
-	lb_volume__repo_close(b.repo);
+	lb_volume__fscopy_close(b.fc);
 	if (b.password) {
 		memset(b.password, 0, strlen(b.password));
 		free(b.password);

@@ -1,4 +1,7 @@
-/* fs-copy repositories in a storage location: <prefix>/restic/<namespace>/, as Velero's. */
+/* fs-copy repositories in a storage location (<prefix>/restic/<namespace>/, as Velero's),
+ * reached only through the lifeboat.io/fs-copy VolumeCopier plugin: the copy runs in the
+ * plugin's child under the watchdog, and the child reads and writes the repository through
+ * the host's location_* callbacks, which the engine routes to this task's location. */
 #include "vol_internal.h"
 
 #include <stdarg.h>
@@ -11,138 +14,128 @@
 #include "util/error.h"
 #include "util/log.h"
 
-static int
-op_put(void *ctx, const char *key, int fd, int64_t size)
-{
-	lb_volume_repo *r = ctx;
-	int error;
+struct lb_volume_fscopy {
+	lb_volume_copier_handle *h;
+	lb_location *loc;
+	lb_call *task_call;
+};
 
-	pthread_mutex_lock(&r->mu);
-	error = lb_location_put(r->loc, r->call, key, fd, size);
-	pthread_mutex_unlock(&r->mu);
-	return error;
+/* A call for one copier method: the task's cancel token and name, the storage location
+ * for the plugin's location_* callbacks, the DATA class limit (extended by progress). */
+static lb_call *
+method_call(lb_volume_fscopy *f)
+{
+	lb_call_opts co = LB_CALL_OPTS_INIT;
+
+	co.cancel = f->task_call ? f->task_call->cancel : NULL;
+	co.task = f->task_call ? f->task_call->task : NULL;
+	co.location = f->loc;
+	return lb_call_new(&co);
 }
 
-static int
-op_get(void *ctx, const char *key, int fd)
+static const char *
+call_msg(lb_call *call, int error)
 {
-	lb_volume_repo *r = ctx;
-	int error;
+	const char *m = call ? lb_call_error_message(call) : "";
 
-	pthread_mutex_lock(&r->mu);
-	error = lb_location_get(r->loc, r->call, key, fd);
-	pthread_mutex_unlock(&r->mu);
-	return error;
-}
-
-static int
-op_exists(void *ctx, const char *key, int *exists_out)
-{
-	lb_volume_repo *r = ctx;
-	int error;
-
-	pthread_mutex_lock(&r->mu);
-	error = lb_location_exists(r->loc, r->call, key, exists_out);
-	pthread_mutex_unlock(&r->mu);
-	return error;
-}
-
-static int
-op_list(void *ctx, const char *prefix, int (*add)(void *, const char *), void *list_ctx)
-{
-	lb_volume_repo *r = ctx;
-	lb_strlist keys = LB_STRLIST_INIT;
-	size_t i;
-	int error;
-
-	pthread_mutex_lock(&r->mu);
-	error = lb_location_list(r->loc, r->call, prefix, NULL, &keys);
-	pthread_mutex_unlock(&r->mu);
-	for (i = 0; error >= 0 && i < keys.count; i++)
-		error = add(list_ctx, keys.items[i]);
-	lb_strlist_dispose(&keys);
-	return error < 0 ? error : 0;
-}
-
-static int
-op_del(void *ctx, const char *key)
-{
-	lb_volume_repo *r = ctx;
-	int error;
-
-	pthread_mutex_lock(&r->mu);
-	error = lb_location_delete(r->loc, r->call, key);
-	pthread_mutex_unlock(&r->mu);
-	return error;
+	return m && *m ? m : lb_error_last(error);
 }
 
 int
-lb_volume__repo_open(lb_location *loc,
-                     lb_call *call,
-                     const char *ns,
-                     const char *password,
-                     int create,
-                     lb_volume_repo **out)
+lb_volume__fscopy_open(lb_plugin_manager *plugins,
+                       lb_location *loc,
+                       lb_call *task_call,
+                       const char *password,
+                       lb_volume_fscopy **out)
 {
-	lb_volume_repo *r = calloc(1, sizeof(*r));
-	lb_fscopy_store_ops ops;
-	char key[600];
-	int error, exists = 0;
+	lb_kv kv = {"password", password};
+	lb_config cfg = {1, 0, &kv};
+	lb_volume_fscopy *f;
+	lb_call *call;
+	int error;
 
-	if (!r)
+	if (!plugins)
+		return lb_error_set(LB_EUNSUPPORTED,
+		                    "volume data needs the plugin " LB_VOLUME_FSCOPY_PLUGIN
+		                    " (volume-copier), but this run has no plugins "
+		                    "(see 'lifeboat plugin list')");
+	if (!(f = calloc(1, sizeof(*f))))
 		return LB_ENOMEM;
-	r->loc = loc;
-	r->call = call;
-	pthread_mutex_init(&r->mu, NULL);
-	snprintf(r->prefix, sizeof(r->prefix), "restic/%s", ns);
-	ops.ctx = r;
-	ops.put = op_put;
-	ops.get = op_get;
-	ops.exists = op_exists;
-	ops.list = op_list;
-	ops.del = op_del;
-	if ((error = lb_fscopy_backend_ops(&ops, r->prefix, &r->be)) < 0) {
-		lb_error_set(error, "%s", lb_fscopy_errmsg());
-		goto fail;
+	f->loc = loc;
+	f->task_call = task_call;
+	if (!(call = method_call(f))) {
+		free(f);
+		return LB_ENOMEM;
 	}
-	snprintf(key, sizeof(key), "%s/config", r->prefix);
-	if ((error = lb_location_exists(loc, call, key, &exists)) < 0) {
-		lb_error_set(error, "repository %s in storage location %s: %s", r->prefix,
-		             lb_location_name(loc), lb_call_error_message(call));
-		goto fail;
-	}
-	if (!exists && !create) {
-		error =
-		    lb_error_set(LB_ENOTFOUND, "no fs-copy repository at %s in storage location %s",
-		                 r->prefix, lb_location_name(loc));
-		goto fail;
-	}
-	error = exists ? lb_fscopy_open(r->be, password, &r->repo)
-	               : lb_fscopy_init(r->be, password, NULL, &r->repo);
+	error = lb_plugins_open_volume_copier(plugins, LB_VOLUME_FSCOPY_PLUGIN, &cfg, call, &f->h);
 	if (error < 0) {
-		lb_error_set(error, "%s fs-copy repository %s in storage location %s: %s",
-		             exists ? "open" : "create", r->prefix, lb_location_name(loc),
-		             lb_fscopy_errmsg());
-		goto fail;
+		lb_error_set(error,
+		             "volume data needs the plugin " LB_VOLUME_FSCOPY_PLUGIN
+		             " (volume-copier): %s (see 'lifeboat plugin list')",
+		             call_msg(call, error));
+		lb_call_free(call);
+		free(f);
+		return error;
 	}
-	*out = r;
+	lb_call_free(call);
+	*out = f;
 	return 0;
-fail:
-	lb_volume__repo_close(r);
+}
+
+int
+lb_volume__fscopy_call(lb_volume_fscopy *f, const char *method, cJSON *req, cJSON **res_out)
+{
+	lb_buf out = LB_BUF_INIT;
+	char *text = cJSON_PrintUnformatted(req);
+	lb_call *call = method_call(f);
+	int error;
+
+	*res_out = NULL;
+	if (!text || !call) {
+		error = LB_ENOMEM;
+		goto done;
+	}
+	if (!strcmp(method, "backup"))
+		error = f->h->m->backup(f->h->self, call, text, &out);
+	else if (!strcmp(method, "restore"))
+		error = f->h->m->restore(f->h->self, call, text, &out);
+	else
+		error = f->h->m->maintain(f->h->self, call, text, &out);
+	if (error < 0) {
+		lb_error_set(error, "%s", call_msg(call, error));
+		goto done;
+	}
+	if (lb_buf_put(&out, "", 1) < 0 || !(*res_out = cJSON_Parse(out.ptr)) ||
+	    !cJSON_IsObject(*res_out)) {
+		cJSON_Delete(*res_out);
+		*res_out = NULL;
+		error = lb_error_set(LB_EPROTO,
+		                     "plugin " LB_VOLUME_FSCOPY_PLUGIN
+		                     ": the %s result is not a JSON object",
+		                     method);
+	}
+done:
+	free(text);
+	lb_call_free(call);
+	lb_buf_dispose(&out);
 	return error;
 }
 
 void
-lb_volume__repo_close(lb_volume_repo *r)
+lb_volume__fscopy_close(lb_volume_fscopy *f)
 {
-	if (!r)
+	if (!f)
 		return;
-	if (r->repo)
-		lb_fscopy_close(r->repo);
-	if (r->be)
-		lb_fscopy_backend_free(r->be);
-	pthread_mutex_destroy(&r->mu);
-	free(r);
+	lb_volume_copier_handle_close(f->h);
+	free(f);
+}
+
+double
+lb_volume__num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
 void

@@ -1,6 +1,7 @@
 /* The restore side of volume data: CSI snapshots come back as spec.dataSource of the
  * re-created PVC (pre-provisioned VolumeSnapshotContent + VolumeSnapshot); fs-copy
- * snapshots are restored into the new volume's directory once the PVC is bound. */
+ * snapshots are restored into the new volume's directory once the PVC is bound, by the
+ * lifeboat.io/fs-copy plugin. */
 #include "vol_internal.h"
 
 #include <errno.h>
@@ -265,23 +266,24 @@ static void
 fs_restore_one(lb_volume_restore *v,
                const pvc_rec *p,
                const cJSON *pvb,
-               const char *password,
-               lb_volume_repo **repo,
-               char *repo_ns,
-               size_t repo_ns_size)
+               lb_volume_fscopy *fc,
+               int fc_error,
+               const char *fc_msg)
 {
 	const char *id = lb_volume__str(pvb, "status", "snapshotID");
-	const char *path = lb_volume__str(pvb, "status", "path");
-	cJSON *pvc = NULL, *pv = NULL, *pods = NULL;
+	cJSON *pvc = NULL, *pv = NULL, *pods = NULL, *req = NULL, *res = NULL;
 	const cJSON **parr = NULL, *it;
 	size_t np = 0;
 	lb_volume_locator cfg;
 	lb_volume_location where;
-	lb_fscopy_restore_opts ro;
-	char spec[256];
-	int64_t files = 0, bytes = 0;
+	char repo[300];
+	double files, bytes;
 	int error;
 
+	if (!fc) { /* no password or no plugin: said at once, no wait for the PVC */
+		error = lb_error_set(fc_error, "%s", fc_msg);
+		goto fail;
+	}
 	if ((error = wait_bound(v, p->dst_ns, p->name, &pvc, &pv)) < 0)
 		goto fail;
 	if (lb_volume__list_pods(v->in.kube, p->dst_ns, &pods) < 0)
@@ -292,32 +294,22 @@ fs_restore_one(lb_volume_restore *v,
 	cfg.csi_dirs = lb_volume__csi_dirs(v->o);
 	if ((error = lb_volume_locate(&cfg, pvc, pv, parr, np, &where)) < 0)
 		goto fail;
-	if ((size_t) snprintf(spec, sizeof(spec), "%s%s%s", id, path ? ":" : "",
-	                      path ? path : "") >= sizeof(spec)) {
-		error = lb_error_set(LB_EINVAL, "snapshot path %s is too long to restore", path);
-		goto fail;
-	}
-	if (!*repo || strcmp(repo_ns, p->src_ns) != 0) {
-		lb_volume__repo_close(*repo);
-		*repo = NULL;
-		if ((error = lb_volume__repo_open(v->in.loc, v->in.call, p->src_ns, password, 0,
-		                                  repo)) < 0)
-			goto fail;
-		snprintf(repo_ns, repo_ns_size, "%s", p->src_ns);
-	}
-	memset(&ro, 0, sizeof(ro));
-	ro.snapshot = spec;
-	ro.target = where.path;
-	ro.threads = 2;
-	if ((error = lb_fscopy_restore((*repo)->repo, &ro, &files, &bytes)) < 0) {
+	/* the plugin restores the contents of the backed-up directory (status.path) */
+	req = cJSON_CreateObject();
+	snprintf(repo, sizeof(repo), "restic/%s", p->src_ns);
+	cJSON_AddStringToObject(req, "repository", repo);
+	cJSON_AddStringToObject(req, "snapshotID", id);
+	cJSON_AddStringToObject(req, "targetPath", where.path);
+	if ((error = lb_volume__fscopy_call(fc, "restore", req, &res)) < 0) {
 		lb_error_set(error, "fs-copy restore of snapshot %.8s into %s: %s", id, where.path,
-		             lb_fscopy_errmsg());
+		             lb_error_last(error));
 		goto fail;
 	}
+	files = lb_volume__num(res, "files");
+	bytes = lb_volume__num(res, "bytes");
 	RLOG(v, "info",
-	     "PVC %s/%s: restored fs-copy snapshot %.8s into %s (%s): %lld files, "
-	     "%lld bytes",
-	     p->dst_ns, p->name, id, where.path, where.how, (long long) files, (long long) bytes);
+	     "PVC %s/%s: restored fs-copy snapshot %.8s into %s (%s): %.0f files, %.0f bytes",
+	     p->dst_ns, p->name, id, where.path, where.how, files, bytes);
 	goto done;
 fail:
 	lb_results_error(v->in.results, p->dst_ns, "volume data of PVC %s/%s (fs-copy): %s",
@@ -326,6 +318,8 @@ fail:
 	     lb_error_last(error));
 done:
 	free(parr);
+	cJSON_Delete(req);
+	cJSON_Delete(res);
 	cJSON_Delete(pods);
 	cJSON_Delete(pvc);
 	cJSON_Delete(pv);
@@ -334,9 +328,9 @@ done:
 void
 lb_volume_restore_end(lb_volume_restore *v)
 {
-	lb_volume_repo *repo = NULL;
-	char repo_ns[256] = "", *password = NULL;
-	int pw_error = 0;
+	lb_volume_fscopy *fc = NULL;
+	char *password = NULL, fc_msg[1024] = "";
+	int fc_error = 0;
 	size_t i;
 
 	if (!v)
@@ -347,22 +341,16 @@ lb_volume_restore_end(lb_volume_restore *v)
 
 		if (!pvb)
 			continue;
-		if (!password && !pw_error &&
-		    (pw_error = lb_volume_password(v->o, &password)) < 0) {
-			lb_results_error(v->in.results, p->dst_ns, "volume data: %s",
-			                 lb_error_last(pw_error));
-			continue;
-		}
-		if (pw_error < 0) {
-			lb_results_error(
-			    v->in.results, p->dst_ns,
-			    "volume data of PVC %s/%s (fs-copy): no repository password", p->dst_ns,
-			    p->name);
-			continue;
-		}
-		fs_restore_one(v, p, pvb, password, &repo, repo_ns, sizeof(repo_ns));
+		/* the plugin, opened with the repository password at the first fs-copy PVC; a
+		 * failure (no password, no plugin) is an error for every such PVC */
+		if (!fc && !fc_error &&
+		    ((fc_error = lb_volume_password(v->o, &password)) < 0 ||
+		     (fc_error = lb_volume__fscopy_open(v->in.plugins, v->in.loc, v->in.call,
+		                                        password, &fc)) < 0))
+			snprintf(fc_msg, sizeof(fc_msg), "%s", lb_error_last(fc_error));
+		fs_restore_one(v, p, pvb, fc, fc_error, fc_msg);
 	}
-	lb_volume__repo_close(repo);
+	lb_volume__fscopy_close(fc);
 	if (password) {
 		memset(password, 0, strlen(password));
 		free(password);

@@ -4,28 +4,29 @@
 
 #include <pthread.h>
 
-#include <lifeboat/fscopy.h>
-
+#include "supervise/manager.h"
 #include "volume.h"
 
-/* An fs-copy repository at <prefix>/restic/<ns>/ of a storage location. */
-typedef struct lb_volume_repo {
-	lb_location *loc;
-	lb_call *call;
-	pthread_mutex_t mu; /* one location call at a time (fs-copy uploads from threads) */
-	char prefix[512];
-	lb_fscopy_backend *be;
-	lb_fscopy_repo *repo;
-} lb_volume_repo;
+#define LB_VOLUME_FSCOPY_PLUGIN "lifeboat.io/fs-copy"
 
-/* Open the repository of namespace @ns (create it when @create and it does not exist). */
-int lb_volume__repo_open(lb_location *loc,
-                         lb_call *call,
-                         const char *ns,
-                         const char *password,
-                         int create,
-                         lb_volume_repo **out);
-void lb_volume__repo_close(lb_volume_repo *r);
+/* The lifeboat.io/fs-copy VolumeCopier, opened once per task with the repository password;
+ * its repositories are restic/<ns> in the task's storage location. */
+typedef struct lb_volume_fscopy lb_volume_fscopy;
+
+/* Open the plugin (a missing plugin is an error naming it and `lifeboat plugin list`). */
+int lb_volume__fscopy_open(lb_plugin_manager *plugins,
+                           lb_location *loc,
+                           lb_call *task_call,
+                           const char *password,
+                           lb_volume_fscopy **out);
+/* One method, "backup", "restore" or "maintain", with request @req (volume_copier.h); the
+ * result object into *res_out (caller frees). Runs in the plugin's child: a call of its own
+ * with call->location = the storage location, the task's cancel token, the DATA class
+ * limit (extended by the plugin's progress). The plugin's sentence goes to lb_error. */
+int lb_volume__fscopy_call(lb_volume_fscopy *f, const char *method, cJSON *req, cJSON **res_out);
+void lb_volume__fscopy_close(lb_volume_fscopy *f); /* NULL-safe */
+/* Number @k of @o, 0 when absent. */
+double lb_volume__num(const cJSON *o, const char *k);
 
 /* Append a Velero logfmt line to @log (under @mu) and emit it. */
 void lb_volume__log(lb_buf *log,

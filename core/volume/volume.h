@@ -1,6 +1,8 @@
 /* Volume data: the data of PersistentVolumeClaims, copied off-site with fs-copy (a restic
- * repository under <prefix>/restic/<namespace>/ of the storage location) and/or snapshotted
- * with CSI VolumeSnapshots, in the same backup; put back on restore. See docs/VOLUMES.md.
+ * repository under <prefix>/restic/<namespace>/ of the storage location, written by the
+ * lifeboat.io/fs-copy VolumeCopier plugin in its own process) and/or snapshotted with CSI
+ * VolumeSnapshots, in the same backup; put back on restore; forgotten with the backup.
+ * See docs/VOLUMES.md.
  *
  * The backup and restore engines call the hooks below (each call is marked "volume data"
  * there). The CLI sets the options once per process with lb_volume_set_options(). */
@@ -17,6 +19,7 @@
 #include "kube/kube.h"
 #include "rpc/call.h"
 #include "store/location.h"
+#include "supervise/manager.h"
 #include "util/buf.h"
 
 struct lb_results;
@@ -74,6 +77,7 @@ typedef struct lb_volume_backup_in {
 	struct lb_results *results; /* errors/warnings of the backup */
 	lb_buf *log;                /* the backup log (Velero's logfmt), under @log_mu */
 	pthread_mutex_t *log_mu;
+	lb_plugin_manager *plugins; /* runs lifeboat.io/fs-copy; NULL: fs-copy fails per PVC */
 } lb_volume_backup_in;
 
 /* Copy/snapshot the data of @in->pvcs and write <backup>-podvolumebackups.json.gz,
@@ -95,6 +99,7 @@ typedef struct lb_volume_restore_in {
 	struct lb_results *results;
 	lb_buf *log;
 	pthread_mutex_t *log_mu;
+	lb_plugin_manager *plugins; /* runs lifeboat.io/fs-copy; NULL: fs-copy fails per PVC */
 } lb_volume_restore_in;
 
 /* Read the backup's volume records. *out may be NULL afterwards (nothing to do); the
@@ -108,5 +113,24 @@ lb_volume_restore_pvc(lb_volume_restore *v, cJSON *pvc, const char *src_ns, cons
 /* After every item: wait for each restored PVC with an fs-copy snapshot to bind, and
  * restore its files into the new volume. Frees @v. */
 void lb_volume_restore_end(lb_volume_restore *v);
+
+/* ---- Backup deletion ------------------------------------------------------------------ */
+
+typedef struct lb_volume_delete_in {
+	lb_kube_client *kube; /* NULL: the backup's CSI snapshots are not deleted (an error) */
+	lb_location *loc;
+	lb_call *call;
+	lb_plugin_manager *plugins; /* runs lifeboat.io/fs-copy */
+	const char *backup;
+} lb_volume_delete_in;
+
+/* Before `backup delete` removes the backup's files: forget its fs-copy snapshots (the
+ * snapshot IDs of its PodVolumeBackups and every snapshot tagged backup=<name>, per
+ * namespace repository; no prune) and delete the CSI snapshots it retained (its
+ * VolumeSnapshotContents come back with deletionPolicy Delete and are deleted, so the
+ * driver deletes the snapshot). A ReadOnly location refuses everything. <0 with a message:
+ * the backup must be kept (its records are still needed to retry). @summary_out (may be
+ * NULL) gets "N fs-copy snapshots forgotten, M CSI snapshots deleted". */
+int lb_volume_backup_delete(const lb_volume_delete_in *in, char *summary_out, size_t summary_size);
 
 #endif
