@@ -547,17 +547,35 @@ backup_delete(lb_cli *cli)
 	lb_call *call = NULL;
 	int first, error, rc = LB_EXIT_FAIL;
 	const char *ln = loc_flag(cli, &first);
+	lb_volume_opts vo = LB_VOLUME_OPTS_INIT;                   /* volume data */
+	lb_volume_delete_in vd = {NULL, NULL, NULL, NULL, NULL}; /* volume data */
+	char vsum[256] = "";                                       /* volume data */
 
 	if (first < 0)
 		return lb_cli_usage("usage: lifeboat backup delete NAME");
 	if (open_location(cli, ln, &e, &loc) != 0)
 		goto done;
 	call = lb_call_new(NULL);
+	/* volume data (core/volume): forget the backup's fs-copy snapshots, delete its CSI ones */
+	vo.settings = lb_engine_settings(e);
+	vo.location = lb_engine_location_cfg(e, ln);
+	lb_volume_set_options(&vo);
+	vd.loc = loc;
+	vd.call = call;
+	vd.backup = cli->argv[first];
+	if (lb_engine_kube(e, &vd.kube) < 0)
+		vd.kube = NULL; /* then CSI snapshots of the backup cannot be deleted (an error) */
+	if (lb_engine_plugins(e, &vd.plugins) < 0)
+		vd.plugins = NULL; /* then fs-copy snapshots cannot be forgotten (an error) */
+	if ((error = lb_volume_backup_delete(&vd, vsum, sizeof(vsum))) < 0) {
+		lb_cli_fail("backup %s was not deleted: %s", cli->argv[first], lb_error_last(error));
+		goto done;
+	}
 	if ((error = lb_backup_catalog_delete(loc, call, cli->argv[first])) < 0) {
 		lb_cli_fail("%s", lb_error_last(error));
 		goto done;
 	}
-	printf("Backup %s deleted.\n", cli->argv[first]);
+	printf("Backup %s deleted (%s).\n", cli->argv[first], vsum); /* volume data */
 	rc = LB_EXIT_OK;
 done:
 	lb_call_free(call);

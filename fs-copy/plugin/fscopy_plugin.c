@@ -481,6 +481,72 @@ add_unlocked(void *p, const char *id)
 	cJSON_AddItemToArray(p, cJSON_CreateString(id));
 }
 
+/* forget by selection: the snapshots whose ID is in @ids (full IDs) or that carry every tag
+ * of @tags ("k=v"). Nothing selected forgets nothing (never "all"). */
+typedef struct forget_sel {
+	const cJSON *ids, *tags;
+	cJSON *hits; /* IDs, strings */
+} forget_sel;
+
+static void
+select_snap(void *p, const lb_fscopy_snapinfo *s)
+{
+	forget_sel *f = p;
+	const cJSON *t;
+	int match = 0;
+
+	cJSON_ArrayForEach(t, f->ids)
+	{
+		if (cJSON_IsString(t) && !strcmp(t->valuestring, s->id))
+			match = 1;
+	}
+	if (!match && cJSON_GetArraySize(f->tags) > 0) {
+		match = 1;
+		cJSON_ArrayForEach(t, f->tags)
+		{
+			size_t i;
+			int has = 0;
+
+			for (i = 0; cJSON_IsString(t) && i < s->n_tags && !has; i++)
+				has = !strcmp(s->tags[i], t->valuestring);
+			match &= has;
+		}
+	}
+	if (match)
+		cJSON_AddItemToArray(f->hits, cJSON_CreateString(s->id));
+}
+
+static int
+forget_selected(fc_ctx *c, lb_fscopy_repo *r, const cJSON *ids, const cJSON *tags, cJSON *res)
+{
+	forget_sel f = {ids, tags, cJSON_CreateArray()};
+	lb_fscopy_forget_opts fo;
+	const char **idv = NULL;
+	const cJSON *t;
+	size_t n = 0;
+	int error;
+
+	cJSON_AddArrayToObject(res, "kept");
+	cJSON_AddArrayToObject(res, "removed");
+	if (!f.hits)
+		return lb_set_error(c->call, LB_ENOMEM, "out of memory");
+	if ((error = lb_fscopy_snapshots(r, select_snap, &f)) < 0 || !cJSON_GetArraySize(f.hits))
+		goto done;
+	if (!(idv = calloc((size_t) cJSON_GetArraySize(f.hits), sizeof(*idv)))) {
+		error = lb_set_error(c->call, LB_ENOMEM, "out of memory");
+		goto done;
+	}
+	cJSON_ArrayForEach(t, f.hits) idv[n++] = t->valuestring;
+	memset(&fo, 0, sizeof(fo));
+	fo.ids = idv;
+	fo.n_ids = n;
+	error = lb_fscopy_forget(r, &fo, add_forgot, res);
+done:
+	free(idv);
+	cJSON_Delete(f.hits);
+	return error;
+}
+
 static int
 fc_maintain(lb_volume_copier *self, lb_call *call, const char *request_json, lb_buf *out)
 {
@@ -510,7 +576,13 @@ fc_maintain(lb_volume_copier *self, lb_call *call, const char *request_json, lb_
 	} else if (!strcmp(op, "forget")) {
 		lb_fscopy_forget_opts fo;
 		const char *id = jstr(req, "snapshotID");
+		const cJSON *sel_ids = cJSON_GetObjectItemCaseSensitive(req, "snapshotIDs");
+		const cJSON *sel_tags = cJSON_GetObjectItemCaseSensitive(req, "tags");
 
+		if (cJSON_IsArray(sel_ids) || cJSON_IsArray(sel_tags)) {
+			error = forget_selected(&c, r, sel_ids, sel_tags, res);
+			goto answer;
+		}
 		memset(&fo, 0, sizeof(fo));
 		fo.keep_last = jint(req, "keepLast");
 		fo.keep_hourly = jint(req, "keepHourly");
@@ -545,6 +617,7 @@ fc_maintain(lb_volume_copier *self, lb_call *call, const char *request_json, lb_
 		    lb_fscopy_unlock(r, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "all")),
 		                     add_unlocked, cJSON_AddArrayToObject(res, "removed"));
 	}
+answer:
 	if (error < 0) {
 		fc_fail(&c, error, op, repo);
 		goto done;

@@ -135,6 +135,13 @@ csi)
   kapi GET /api/v1/namespaces/demo-copy/persistentvolumeclaims/demo-data | grep -q '"kind": *"VolumeSnapshot"' || fail "PVC has no VolumeSnapshot dataSource"
   NEW=$(voldir demo-copy demo-data) || fail "restored PVC has no volume"
   [ "$(manifest "$NEW")" = "$M_DEMO" ] || fail "files restored from the CSI snapshot differ"
+  # backup delete deletes the retained CSI snapshot (its content comes back with Delete)
+  H=$(side b1 csi-volumesnapshotcontents | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["status"]["snapshotHandle"])')
+  [ -n "$H" ] && [ -d "$K8S_SIM_STORAGE/snapshots/$H" ] || fail "no snapshot $H on the driver before the delete"
+  lb backup delete b1 >"$W/d1.out" 2>&1 || { cat "$W/d1.out"; fail "backup delete"; }
+  grep -q "1 CSI snapshots deleted" "$W/d1.out" || { cat "$W/d1.out"; fail "backup delete did not report the CSI snapshot"; }
+  [ ! -e "$K8S_SIM_STORAGE/snapshots/$H" ] || fail "backup delete left the CSI snapshot $H on the driver"
+  [ ! -e "$STORE/backups/b1" ] || fail "backup delete left backups/b1"
   ;;
 both)
   make_loose loose data1
@@ -180,6 +187,17 @@ restic)
     RESTIC_PASSWORD=$LIFEBOAT_REPO_PASSWORD RESTIC_CACHE_DIR=$W/cache restic -r "$STORE/restic/$ns" check --read-data >"$W/check.out" 2>&1 || { cat "$W/check.out"; fail "restic check of restic/$ns"; }
     RESTIC_PASSWORD=$LIFEBOAT_REPO_PASSWORD RESTIC_CACHE_DIR=$W/cache restic -r "$STORE/restic/$ns" snapshots --tag backup=b2 --json | grep -q "pvc=" || fail "restic sees no tagged snapshot in restic/$ns"
   done
+  # backup delete forgets b1's snapshots in every repository, keeps b2's; restic agrees
+  lb backup delete b1 >"$W/d1.out" 2>&1 || { cat "$W/d1.out"; fail "backup delete b1"; }
+  grep -q "2 fs-copy snapshots forgotten" "$W/d1.out" || { cat "$W/d1.out"; fail "backup delete did not forget 2 snapshots"; }
+  for ns in demo loose; do
+    n1=$(RESTIC_PASSWORD=$LIFEBOAT_REPO_PASSWORD RESTIC_CACHE_DIR=$W/cache restic -r "$STORE/restic/$ns" snapshots --tag backup=b1 --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))')
+    [ "$n1" = 0 ] || fail "restic still sees $n1 snapshots of deleted backup b1 in restic/$ns"
+    n2=$(RESTIC_PASSWORD=$LIFEBOAT_REPO_PASSWORD RESTIC_CACHE_DIR=$W/cache restic -r "$STORE/restic/$ns" snapshots --tag backup=b2 --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin) or []))')
+    [ "$n2" = 1 ] || fail "restic sees $n2 snapshots of backup b2 in restic/$ns after deleting b1, want 1"
+    RESTIC_PASSWORD=$LIFEBOAT_REPO_PASSWORD RESTIC_CACHE_DIR=$W/cache restic -r "$STORE/restic/$ns" check >"$W/check.out" 2>&1 || { cat "$W/check.out"; fail "restic check of restic/$ns after the delete"; }
+  done
+  [ ! -e "$STORE/backups/b1" ] || fail "backup delete left backups/b1"
   # without a password: a clear error, the backup is kept as PartiallyFailed
   LIFEBOAT_REPO_PASSWORD= lb backup create b3 --include-namespaces loose >"$W/b3.out" 2>&1
   [ "$(phase_of b3)" = PartiallyFailed ] || fail "no password: phase $(phase_of b3)"

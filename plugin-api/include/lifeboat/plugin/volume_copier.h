@@ -35,8 +35,10 @@
  *
  * Maintenance request (optional method):
  *   {"repository": "...", "op": "snapshots" | "forget" | "prune" | "check" | "unlock", ...}
- *   with op-specific fields (forget: "snapshotID" or "keepLast"/"keepDaily"/...). Result: a
- *   JSON object (snapshots: {"snapshots": [...]}).
+ *   with op-specific fields (forget: "snapshotID" or "keepLast"/"keepDaily"/..., or a
+ *   selection: "snapshotIDs": [full IDs] and/or "tags": ["k=v", ...] (snapshots carrying all
+ *   of them); a selection that matches nothing forgets nothing). Result: a JSON object
+ *   (snapshots: {"snapshots": [...]}; forget: {"kept": [...], "removed": [...]}).
  *
  * Repository password: the instance config key "password", or "passwordFile" (a path read by
  * the plugin). Never log it or put it in a message.
