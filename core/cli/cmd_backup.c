@@ -547,9 +547,9 @@ backup_delete(lb_cli *cli)
 	lb_call *call = NULL;
 	int first, error, rc = LB_EXIT_FAIL;
 	const char *ln = loc_flag(cli, &first);
-	lb_volume_opts vo = LB_VOLUME_OPTS_INIT;                   /* volume data */
+	lb_volume_opts vo = LB_VOLUME_OPTS_INIT;                 /* volume data */
 	lb_volume_delete_in vd = {NULL, NULL, NULL, NULL, NULL}; /* volume data */
-	char vsum[256] = "";                                       /* volume data */
+	char vsum[256] = "";                                     /* volume data */
 
 	if (first < 0)
 		return lb_cli_usage("usage: lifeboat backup delete NAME");
@@ -568,7 +568,8 @@ backup_delete(lb_cli *cli)
 	if (lb_engine_plugins(e, &vd.plugins) < 0)
 		vd.plugins = NULL; /* then fs-copy snapshots cannot be forgotten (an error) */
 	if ((error = lb_volume_backup_delete(&vd, vsum, sizeof(vsum))) < 0) {
-		lb_cli_fail("backup %s was not deleted: %s", cli->argv[first], lb_error_last(error));
+		lb_cli_fail("backup %s was not deleted: %s", cli->argv[first],
+		            lb_error_last(error));
 		goto done;
 	}
 	if ((error = lb_backup_catalog_delete(loc, call, cli->argv[first])) < 0) {
