@@ -24,13 +24,16 @@ run_fscopy() {
     "$KIT/baseline.sh" cmd "$T/data-$FSB_PROFILE" "$SIZE" "$T/work-fscopy"
 }
 # The machine is shared: record the load next to the numbers. FSB_ORDER=fscopy-first swaps
-# the tools to expose order effects; `sync` between them so neither inherits the other's
-# dirty pages.
+# the tools to expose order effects. Before each tool: `sync` and FSB_SETTLE seconds (default
+# 65): this ext4 has no journal, and for ~60 s after inodes are freed (360 s while their table
+# block is dirty) it skips them on every file creation (find_inode_bit/recently_deleted), which
+# made a restore right after the other tool's deleted restore tree pay several seconds of sys.
+settle() { sync; sleep "${FSB_SETTLE:-65}"; }
 echo "load before: $(uptime)"
 if [ "${FSB_ORDER:-restic-first}" = fscopy-first ]; then
-  run_fscopy; sync; echo "load between: $(uptime)"; run_restic
+  settle; run_fscopy; settle; echo "load between: $(uptime)"; run_restic
 else
-  run_restic; sync; echo "load between: $(uptime)"; run_fscopy
+  settle; run_restic; settle; echo "load between: $(uptime)"; run_fscopy
 fi
 echo "load after: $(uptime)"
 column -t "$FSB_RESULTS"

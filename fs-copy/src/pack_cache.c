@@ -20,9 +20,9 @@
 
 typedef struct pslot {
 	uint8_t id[FC_ID_LEN];
-	int fd;       /* -1: empty */
-	int loading;  /* a thread is downloading into this slot */
-	int users;    /* threads reading from fd right now */
+	int fd;        /* -1: empty */
+	int loading;   /* a thread is downloading into this slot */
+	int users;     /* threads reading from fd right now */
 	uint64_t used; /* LRU clock */
 	uint64_t size;
 } pslot;
@@ -69,8 +69,8 @@ tmp_fd(void)
 
 /* Returns a slot holding the pack with users incremented, downloading it when needed. */
 static int
-acquire(lb_fscopy_repo *r, fc_pack_cache *c, const uint8_t id[FC_ID_LEN], const char *key,
-        pslot **out)
+acquire(
+    lb_fscopy_repo *r, fc_pack_cache *c, const uint8_t id[FC_ID_LEN], const char *key, pslot **out)
 {
 	pslot *sl = NULL, *victim = NULL;
 	struct stat st;
@@ -95,7 +95,8 @@ acquire(lb_fscopy_repo *r, fc_pack_cache *c, const uint8_t id[FC_ID_LEN], const 
 				pslot *v = &c->s[i];
 				if (v->loading || v->users)
 					continue;
-				if (!victim || (victim->fd >= 0 && (v->fd < 0 || v->used < victim->used)))
+				if (!victim ||
+				    (victim->fd >= 0 && (v->fd < 0 || v->used < victim->used)))
 					victim = v;
 			}
 			if (victim)
@@ -148,8 +149,11 @@ release(fc_pack_cache *c, pslot *sl)
 }
 
 int
-lb_fscopy__pcache_read(lb_fscopy_repo *r, const uint8_t pack_id[FC_ID_LEN], uint32_t offset,
-                       uint32_t length, fc_buf *out)
+lb_fscopy__pcache_read(lb_fscopy_repo *r,
+                       const uint8_t pack_id[FC_ID_LEN],
+                       uint32_t offset,
+                       uint32_t length,
+                       fc_buf *out)
 {
 	fc_pack_cache *c = cache_of(r);
 	char key[80];

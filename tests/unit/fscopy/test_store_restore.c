@@ -272,7 +272,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_restore_groups_by_pack),
+	    cmocka_unit_test(test_restore_groups_by_pack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
