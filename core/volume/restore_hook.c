@@ -216,6 +216,72 @@ pause_a_little(void)
 	nanosleep(&ts, NULL);
 }
 
+static int
+is_default_class(const cJSON *item, void *ud)
+{
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(item, "metadata"), "annotations");
+	const char *d = lb_volume__str(ann, "storageclass.kubernetes.io/is-default-class", NULL);
+
+	if (d && !strcmp(d, "true"))
+		*(int *) ud = 1;
+	return 0;
+}
+
+/* Can @ns/@name ever bind? Not when the restore did not create it, nor when it is unbound
+ * and names a storage class the cluster does not have (the restore reported that), nor
+ * when it names none and the cluster has no default class. Then its data is not restored
+ * and there is nothing to wait for. 0: worth waiting. */
+static int
+can_bind(lb_volume_restore *v, const char *ns, const char *name)
+{
+	lb_kube_gvr pvcg = {"", "v1", "persistentvolumeclaims", 1};
+	lb_kube_gvr scg = {"storage.k8s.io", "v1", "storageclasses", 0};
+	const cJSON *sc_item;
+	cJSON *pvc = NULL;
+	const char *sc;
+	int error, has_default = 0;
+
+	if ((error = lb_kube_get(v->in.kube, &pvcg, ns, name, NULL, &pvc)) == LB_ENOTFOUND)
+		return lb_error_set(LB_ENOTFOUND,
+		                    "PVC %s/%s does not exist (the restore did not create it)", ns,
+		                    name);
+	if (error < 0)
+		return 0; /* wait_bound says what is wrong */
+	if (lb_volume__str(pvc, "spec", "volumeName")) {
+		cJSON_Delete(pvc);
+		return 0;
+	}
+	sc_item = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pvc, "spec"),
+	                                           "storageClassName");
+	sc = cJSON_GetStringValue(sc_item);
+	if (sc && *sc) {
+		error =
+		    lb_kube_get(v->in.kube, &scg, NULL, sc, NULL, NULL) == LB_ENOTFOUND
+		        ? lb_error_set(LB_ENOTFOUND,
+		                       "PVC %s/%s names storage class \"%s\", which the cluster "
+		                       "does not have: it cannot bind, so there is no volume to "
+		                       "restore into",
+		                       ns, name, sc)
+		        : 0;
+	} else if (!sc_item || cJSON_IsNull(sc_item)) {
+		error =
+		    lb_kube_list(v->in.kube, &scg, NULL, NULL, is_default_class, &has_default,
+		                 NULL) == 0 &&
+		            !has_default
+		        ? lb_error_set(LB_ENOTFOUND,
+		                       "PVC %s/%s names no storage class and the cluster has no "
+		                       "default one: it cannot bind, so there is no volume to "
+		                       "restore into",
+		                       ns, name)
+		        : 0;
+	} else {
+		error = 0; /* "": static binding only, a PV may still come */
+	}
+	cJSON_Delete(pvc);
+	return error;
+}
+
 /* Wait for @ns/@name to be Bound and ours; *pvc_out and *pv_out on success. */
 static int
 wait_bound(lb_volume_restore *v, const char *ns, const char *name, cJSON **pvc_out, cJSON **pv_out)
@@ -284,7 +350,8 @@ fs_restore_one(lb_volume_restore *v,
 		error = lb_error_set(fc_error, "%s", fc_msg);
 		goto fail;
 	}
-	if ((error = wait_bound(v, p->dst_ns, p->name, &pvc, &pv)) < 0)
+	if ((error = can_bind(v, p->dst_ns, p->name)) < 0 ||
+	    (error = wait_bound(v, p->dst_ns, p->name, &pvc, &pv)) < 0)
 		goto fail;
 	if (lb_volume__list_pods(v->in.kube, p->dst_ns, &pods) < 0)
 		pods = cJSON_CreateArray();
