@@ -6,6 +6,22 @@
 static _Thread_local ZSTD_CCtx *fc_cctx;
 static _Thread_local ZSTD_DCtx *fc_dctx;
 
+void
+lb_fscopy__zstd_thread_done(void)
+{
+	ZSTD_freeCCtx(fc_cctx);
+	ZSTD_freeDCtx(fc_dctx);
+	fc_cctx = NULL;
+	fc_dctx = NULL;
+}
+
+void
+lb_fscopy__thread_done(void)
+{
+	lb_fscopy__zstd_thread_done();
+	lb_fscopy__pack_thread_done();
+}
+
 int
 lb_fscopy__zstd_compress(const void *in, size_t n, fc_buf *out, int level)
 {

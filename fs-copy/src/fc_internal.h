@@ -25,6 +25,12 @@ int lb_fscopy__buf_put(fc_buf *b, const void *p, size_t n);
 int lb_fscopy__buf_puts(fc_buf *b, const char *s);
 int lb_fscopy__buf_printf(fc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lb_fscopy__buf_free(fc_buf *b);
+
+/* Release this thread's cached zstd contexts and scratch buffers; every thread that
+ * fs-copy starts calls it before it ends. */
+void lb_fscopy__zstd_thread_done(void);
+void lb_fscopy__pack_thread_done(void);
+void lb_fscopy__thread_done(void);
 /* JSON string literal with Go-compatible escaping; bytes >= 0x80 are copied as they are. */
 int lb_fscopy__buf_json_str(fc_buf *b, const char *s, size_t n);
 

@@ -106,11 +106,22 @@ lb_fscopy__pack_read_header(lb_fscopy_repo *r, const char *key, fc_pack_entry **
 	return rc;
 }
 
+/* Per-thread scratch buffers of blob_decode and blob_load_ix, released by
+ * lb_fscopy__thread_done() when a worker thread ends. */
+static _Thread_local fc_buf decode_tmp;
+static _Thread_local fc_buf load_enc;
+
+void
+lb_fscopy__pack_thread_done(void)
+{
+	lb_fscopy__buf_free(&decode_tmp);
+	lb_fscopy__buf_free(&load_enc);
+}
+
 int
 lb_fscopy__blob_decode(lb_fscopy_repo *r, const uint8_t *enc, size_t len, uint32_t raw_len,
                        const uint8_t id[FC_ID_LEN], fc_buf *out)
 {
-	static _Thread_local fc_buf tmp;
 	uint8_t got[32];
 	char hex[65];
 	int rc;
@@ -119,14 +130,14 @@ lb_fscopy__blob_decode(lb_fscopy_repo *r, const uint8_t *enc, size_t len, uint32
 	if (len < FC_CRYPTO_OVERHEAD)
 		return lb_fscopy__err(LB_ECORRUPT, "blob too short");
 	if (raw_len) {
-		tmp.len = 0;
-		rc = lb_fscopy__buf_reserve(&tmp, len);
+		decode_tmp.len = 0;
+		rc = lb_fscopy__buf_reserve(&decode_tmp, len);
 		if (rc < 0)
 			return rc;
-		rc = lb_fscopy__open(&r->master, enc, len, tmp.data);
+		rc = lb_fscopy__open(&r->master, enc, len, decode_tmp.data);
 		if (rc < 0)
 			goto bad;
-		rc = lb_fscopy__zstd_decompress(tmp.data, len - FC_CRYPTO_OVERHEAD, out, raw_len);
+		rc = lb_fscopy__zstd_decompress(decode_tmp.data, len - FC_CRYPTO_OVERHEAD, out, raw_len);
 		if (rc < 0)
 			goto bad;
 	} else {
@@ -159,7 +170,6 @@ int
 lb_fscopy__blob_load_ix(lb_fscopy_repo *r, fc_index *ix, const uint8_t id[FC_ID_LEN], int type,
                         fc_buf *out)
 {
-	static _Thread_local fc_buf enc;
 	const fc_blob_loc *l = lb_fscopy__index_find(ix, id, type);
 	char key[80], hex[65];
 	int fd, rc;
@@ -170,13 +180,13 @@ lb_fscopy__blob_load_ix(lb_fscopy_repo *r, fc_index *ix, const uint8_t id[FC_ID_
 		                      type == 1 ? "tree" : "data", hex);
 	}
 	lb_fscopy__pack_key(lb_fscopy__index_pack_id(ix, l->pack), key);
-	enc.len = 0;
+	load_enc.len = 0;
 	if (r->be->open_read) {
 		fd = r->be->open_read(r->be, key);
 		if (fd < 0)
 			return fd;
-		rc = lb_fscopy__buf_reserve(&enc, l->length);
-		if (rc == 0 && pread(fd, enc.data, l->length, l->offset) != (ssize_t) l->length)
+		rc = lb_fscopy__buf_reserve(&load_enc, l->length);
+		if (rc == 0 && pread(fd, load_enc.data, l->length, l->offset) != (ssize_t) l->length)
 			rc = lb_fscopy__err(LB_ECORRUPT, "%s: short read of blob at offset %u", key,
 			                    l->offset);
 		close(fd);
@@ -185,11 +195,11 @@ lb_fscopy__blob_load_ix(lb_fscopy_repo *r, fc_index *ix, const uint8_t id[FC_ID_
 	} else {
 		/* object store: each pack is downloaded once and kept for the blobs that follow */
 		rc = lb_fscopy__pcache_read(r, lb_fscopy__index_pack_id(ix, l->pack), l->offset,
-		                            l->length, &enc);
+		                            l->length, &load_enc);
 		if (rc < 0)
 			return rc;
 	}
-	rc = lb_fscopy__blob_decode(r, enc.data, l->length, l->raw_len, id, out);
+	rc = lb_fscopy__blob_decode(r, load_enc.data, l->length, l->raw_len, id, out);
 	if (rc < 0)
 		return lb_fscopy__err(rc, "%s: %s", key, lb_fscopy_errmsg());
 	return 0;

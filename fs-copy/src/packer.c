@@ -251,6 +251,7 @@ uploader(void *arg)
 		pthread_cond_broadcast(&p->cv_upspace);
 	}
 	pthread_mutex_unlock(&p->mu);
+	lb_fscopy__thread_done();
 	return NULL;
 }
 
@@ -353,6 +354,7 @@ worker(void *arg)
 	}
 	lb_fscopy__buf_free(&cbuf);
 	lb_fscopy__buf_free(&ebuf);
+	lb_fscopy__thread_done();
 	return NULL;
 }
 

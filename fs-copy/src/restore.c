@@ -322,6 +322,7 @@ worker(void *arg)
 	free(pf.dbuf);
 	lb_fscopy__buf_free(&enc);
 	lb_fscopy__buf_free(&out);
+	lb_fscopy__thread_done();
 	return NULL;
 }
 
