@@ -69,10 +69,14 @@ lb_volume__fscopy_open(lb_plugin_manager *plugins,
 	}
 	error = lb_plugins_open_volume_copier(plugins, LB_VOLUME_FSCOPY_PLUGIN, &cfg, call, &f->h);
 	if (error < 0) {
+		const char *why = call_msg(call, error);
+
 		lb_error_set(error,
 		             "volume data needs the plugin " LB_VOLUME_FSCOPY_PLUGIN
-		             " (volume-copier): %s (see 'lifeboat plugin list')",
-		             call_msg(call, error));
+		             " (volume-copier): %s%s",
+		             why,
+		             strstr(why, "lifeboat plugin list") ? ""
+		                                                 : " (see 'lifeboat plugin list')");
 		lb_call_free(call);
 		free(f);
 		return error;

@@ -177,6 +177,14 @@ broken)
   delete_ns loose
   lb restore create r1 --from-backup b1 >"$W/r1.out" 2>&1
   [ "$(manifest "$(voldir loose good)")" = "$M_GOOD" ] || fail "good PVC not restored"
+  # without the lifeboat.io/fs-copy plugin: an error per PVC naming it, the rest backed up
+  mkdir -p "$W/plugins"
+  for so in "$(dirname "$LB")"/../lib/lifeboat/plugins/*.so; do
+    [ "$(basename "$so")" = fs-copy.so ] || ln -s "$(readlink -f "$so")" "$W/plugins/"
+  done
+  LIFEBOAT_PLUGIN_DIRS=$W/plugins lb backup create b2 --include-namespaces loose >"$W/b2.out" 2>&1
+  [ "$(phase_of b2)" = PartiallyFailed ] || { cat "$W/b2.out"; fail "no plugin: backup phase $(phase_of b2), want PartiallyFailed"; }
+  zcat "$STORE/backups/b2/b2-results.gz" | grep -q "PVC loose/good (fs-copy): volume data needs the plugin lifeboat.io/fs-copy.*lifeboat plugin list" || { zcat "$STORE/backups/b2/b2-results.gz"; fail "no plugin: no error naming lifeboat.io/fs-copy"; }
   ;;
 restic)
   "$ROOT/tests/servers/install-restic.sh" >/dev/null || fail "install restic"
