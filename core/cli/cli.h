@@ -32,6 +32,11 @@ extern const lb_cli_command lb_cli_commands[];
 #define LB_EXIT_FAIL 1
 #define LB_EXIT_USAGE 2
 
+/* A command's option "--name=value" or "--name value" at cli->argv[*i]: the value, with
+ * *i advanced past it; NULL when argv[*i] is not --name (or has no value: then *missing is
+ * set). */
+const char *lb_cli_flag(lb_cli *cli, int *i, const char *name, int *missing);
+
 /* Print "lifeboat: <msg>" to stderr; returns LB_EXIT_FAIL. */
 int lb_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Same, exit status LB_EXIT_USAGE. */

@@ -22,27 +22,6 @@
 #include "volume/volume.h" /* volume data */
 #include "util/time.h"
 
-/* "--name=value" or "--name value"; advances *i past the value. NULL when argv[*i] is
- * not --name. *missing is set when the value is absent. */
-static const char *
-flag(lb_cli *cli, int *i, const char *name, int *missing)
-{
-	const char *a = cli->argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= cli->argc) {
-		*missing = 1;
-		return NULL;
-	}
-	return cli->argv[++*i];
-}
-
 static const char *
 jstr(const cJSON *o, const char *a, const char *b)
 {
@@ -142,30 +121,30 @@ backup_create(lb_cli *cli)
 	for (i = 2; i < cli->argc; i++) {
 		const char *a = cli->argv[i];
 
-		if ((v = flag(cli, &i, "--include-namespaces", &missing)))
+		if ((v = lb_cli_flag(cli, &i, "--include-namespaces", &missing)))
 			o.include_namespaces = v;
-		else if ((v = flag(cli, &i, "--exclude-namespaces", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--exclude-namespaces", &missing)))
 			o.exclude_namespaces = v;
-		else if ((v = flag(cli, &i, "--include-resources", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--include-resources", &missing)))
 			o.include_resources = v;
-		else if ((v = flag(cli, &i, "--exclude-resources", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--exclude-resources", &missing)))
 			o.exclude_resources = v;
-		else if ((v = flag(cli, &i, "--selector", &missing)) ||
-		         (v = flag(cli, &i, "-l", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--selector", &missing)) ||
+		         (v = lb_cli_flag(cli, &i, "-l", &missing)))
 			o.selector = v;
-		else if ((v = flag(cli, &i, "--include-cluster-resources", &missing))) {
+		else if ((v = lb_cli_flag(cli, &i, "--include-cluster-resources", &missing))) {
 			if (lb_cluster_mode_parse(v, &o.cluster) < 0)
 				return lb_cli_usage("%s", lb_error_last(LB_EINVAL));
-		} else if ((v = flag(cli, &i, "--storage-location", &missing)))
+		} else if ((v = lb_cli_flag(cli, &i, "--storage-location", &missing)))
 			loc_name = v;
-		else if ((v = flag(cli, &i, "--ttl", &missing))) {
+		else if ((v = lb_cli_flag(cli, &i, "--ttl", &missing))) {
 			if (lb_duration_parse(v, &o.ttl_ms) < 0)
 				return lb_cli_usage("--ttl: %s", lb_error_last(LB_EINVAL));
-		} else if ((v = flag(cli, &i, "--workers", &missing)))
+		} else if ((v = lb_cli_flag(cli, &i, "--workers", &missing)))
 			o.workers = atoi(v);
-		else if ((v = flag(cli, &i, "--client-qps", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--client-qps", &missing)))
 			kopts.qps = atof(v);
-		else if ((v = flag(cli, &i, "--client-burst", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--client-burst", &missing)))
 			kopts.burst = atoi(v);
 		else if (!strcmp(a, "--wait") || !strcmp(a, "--wait=true"))
 			p.quiet = 0;
@@ -243,7 +222,7 @@ loc_flag(lb_cli *cli, int *first_arg)
 
 	*first_arg = -1;
 	for (i = 2; i < cli->argc; i++) {
-		const char *v = flag(cli, &i, "--storage-location", &missing);
+		const char *v = lb_cli_flag(cli, &i, "--storage-location", &missing);
 
 		if (v)
 			loc = v;

@@ -21,25 +21,6 @@
 #include "util/time.h"
 
 static const char *
-flag(lb_cli *cli, int *i, const char *name, int *missing)
-{
-	const char *a = cli->argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= cli->argc) {
-		*missing = 1;
-		return NULL;
-	}
-	return cli->argv[++*i];
-}
-
-static const char *
 jstr(const cJSON *o, const char *a, const char *b)
 {
 	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
@@ -118,39 +99,39 @@ restore_create(lb_cli *cli)
 	for (i = 2; i < cli->argc; i++) {
 		const char *a = cli->argv[i];
 
-		if ((v = flag(cli, &i, "--from-backup", &missing)))
+		if ((v = lb_cli_flag(cli, &i, "--from-backup", &missing)))
 			o.backup = v;
-		else if ((v = flag(cli, &i, "--include-namespaces", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--include-namespaces", &missing)))
 			o.include_namespaces = v;
-		else if ((v = flag(cli, &i, "--exclude-namespaces", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--exclude-namespaces", &missing)))
 			o.exclude_namespaces = v;
-		else if ((v = flag(cli, &i, "--include-resources", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--include-resources", &missing)))
 			o.include_resources = v;
-		else if ((v = flag(cli, &i, "--exclude-resources", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--exclude-resources", &missing)))
 			o.exclude_resources = v;
-		else if ((v = flag(cli, &i, "--selector", &missing)) ||
-		         (v = flag(cli, &i, "-l", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--selector", &missing)) ||
+		         (v = lb_cli_flag(cli, &i, "-l", &missing)))
 			o.selector = v;
-		else if ((v = flag(cli, &i, "--namespace-mappings", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--namespace-mappings", &missing)))
 			o.namespace_mappings = v;
-		else if ((v = flag(cli, &i, "--existing-resource-policy", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--existing-resource-policy", &missing)))
 			policy = v;
-		else if ((v = flag(cli, &i, "--restore-status", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--restore-status", &missing)))
 			o.restore_status = v;
-		else if ((v = flag(cli, &i, "--resource-modifiers", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--resource-modifiers", &missing)))
 			o.resource_modifiers = v;
-		else if ((v = flag(cli, &i, "--include-cluster-resources", &missing))) {
+		else if ((v = lb_cli_flag(cli, &i, "--include-cluster-resources", &missing))) {
 			if (lb_cluster_mode_parse(v, &o.cluster) < 0)
 				return lb_cli_usage("%s", lb_error_last(LB_EINVAL));
-		} else if ((v = flag(cli, &i, "--storage-location", &missing)))
+		} else if ((v = lb_cli_flag(cli, &i, "--storage-location", &missing)))
 			loc_name = v;
-		else if ((v = flag(cli, &i, "--workers", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--workers", &missing)))
 			o.workers = atoi(v);
-		else if ((v = flag(cli, &i, "--client-qps", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--client-qps", &missing)))
 			kopts.qps = atof(v);
-		else if ((v = flag(cli, &i, "--client-burst", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--client-burst", &missing)))
 			kopts.burst = atoi(v);
-		else if ((v = flag(cli, &i, "--from-file", &missing)))
+		else if ((v = lb_cli_flag(cli, &i, "--from-file", &missing)))
 			o.tarball = v;
 		else if (!strcmp(a, "--preserve-nodeports") ||
 		         !strcmp(a, "--preserve-nodeports=true"))
@@ -273,7 +254,7 @@ open_loc(lb_cli *cli, lb_engine **e, lb_location **loc, int *first)
 
 	*first = -1;
 	for (i = 2; i < cli->argc; i++) {
-		const char *v = flag(cli, &i, "--storage-location", &missing);
+		const char *v = lb_cli_flag(cli, &i, "--storage-location", &missing);
 
 		if (v)
 			ln = v;

@@ -35,6 +35,25 @@ lb_cli_usage(const char *fmt, ...)
 }
 
 const char *
+lb_cli_flag(lb_cli *cli, int *i, const char *name, int *missing)
+{
+	const char *a = cli->argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= cli->argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return cli->argv[++*i];
+}
+
+const char *
 lb_cli_config_path(lb_cli *cli)
 {
 	static char xdg[4096];

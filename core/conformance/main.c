@@ -108,26 +108,6 @@ close_instance(void *arg, void *handle)
 	}
 }
 
-/* "--name=value" or "--name value"; NULL if argv[*i] is not --name. */
-static const char *
-option(lb_cli *cli, int *i, const char *name, int *missing)
-{
-	const char *a = cli->argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= cli->argc) {
-		*missing = 1;
-		return NULL;
-	}
-	return cli->argv[++*i];
-}
-
 static int
 parse_int(const char *name, const char *v, int64_t min, int64_t *out)
 {
@@ -206,39 +186,39 @@ parse_args(lb_cli *cli, test_args *a)
 	a->call_timeout_ms = -1;
 	for (i = 2; i < cli->argc; i++) {
 		const char *arg = cli->argv[i];
-		if ((v = option(cli, &i, "--kind", &missing)) != NULL) {
+		if ((v = lb_cli_flag(cli, &i, "--kind", &missing)) != NULL) {
 			if ((a->kind = lb_plugin_kind_parse(v)) < 0)
 				return lb_cli_usage("--kind: unknown kind \"%s\"\n%s", v, USAGE);
-		} else if ((v = option(cli, &i, "--bucket", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--bucket", &missing)) != NULL) {
 			a->bucket = v;
-		} else if ((v = option(cli, &i, "--prefix", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--prefix", &missing)) != NULL) {
 			a->prefix = v;
-		} else if ((v = option(cli, &i, "--location-plugin", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--location-plugin", &missing)) != NULL) {
 			a->location_plugin = v;
-		} else if ((v = option(cli, &i, "--location-config", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--location-config", &missing)) != NULL) {
 			if ((rc = add_kv_to(&a->lkv, &a->nlkv, "--location-config", v)) != 0)
 				return rc;
-		} else if ((v = option(cli, &i, "--repository", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--repository", &missing)) != NULL) {
 			a->repository = v;
-		} else if ((v = option(cli, &i, "--impl", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--impl", &missing)) != NULL) {
 			a->impl = v;
-		} else if ((v = option(cli, &i, "--call-timeout-ms", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--call-timeout-ms", &missing)) != NULL) {
 			if ((rc = parse_int("--call-timeout-ms", v, 1, &a->call_timeout_ms)) != 0)
 				return rc;
-		} else if ((v = option(cli, &i, "--start-timeout-ms", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--start-timeout-ms", &missing)) != NULL) {
 			if ((rc = parse_int("--start-timeout-ms", v, 1, &a->start_timeout_ms)) != 0)
 				return rc;
-		} else if ((v = option(cli, &i, "--large-mib", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--large-mib", &missing)) != NULL) {
 			if ((rc = parse_int("--large-mib", v, 1, &a->large_mib)) != 0)
 				return rc;
-		} else if ((v = option(cli, &i, "--threads", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--threads", &missing)) != NULL) {
 			if ((rc = parse_int("--threads", v, 1, &a->threads)) != 0)
 				return rc;
 			if (a->threads > 256)
 				return lb_cli_usage("--threads: at most 256");
 		} else if ((v = global_flag(cli, &i)) != NULL) {
 			continue; /* the hub's, already applied */
-		} else if ((v = option(cli, &i, "--config", &missing)) != NULL) {
+		} else if ((v = lb_cli_flag(cli, &i, "--config", &missing)) != NULL) {
 			if ((rc = add_kv(a, v)) != 0)
 				return rc;
 		} else if (missing) {
