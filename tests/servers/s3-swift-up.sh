@@ -64,6 +64,9 @@ log_level = WARNING
 pipeline = $n-server
 [app:$n-server]
 use = egg:swift#$n
+# One replica on a small, shared machine: give container updates time instead of
+# leaving them for an updater daemon we do not run (listings would then lag behind).
+container_update_timeout = 30
 EOF
 done
 log "rings built"
@@ -82,6 +85,13 @@ pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_forma
 use = egg:swift#proxy
 account_autocreate = true
 allow_account_management = true
+# With a single replica there is no other node to try: never error-limit the only one
+# (a busy 2-core CI machine can miss the 0.5 s default connect timeout, and Swift would then
+# answer 404/503 for a container that exists).
+conn_timeout = 5
+node_timeout = 60
+error_suppression_limit = 100000
+error_suppression_interval = 1
 [filter:tempauth]
 use = egg:swift#tempauth
 user_admin_admin = admin .admin .reseller_admin
