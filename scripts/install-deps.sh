@@ -4,5 +4,5 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/apt.sh"
 lb_apt_install build-essential cmake pkg-config git ca-certificates curl openssl \
-	libcurl4-openssl-dev libcjson-dev libyaml-dev libssl-dev libffi-dev libcmocka-dev \
+	libcurl4-openssl-dev libcjson-dev libyaml-dev libssl-dev libcmocka-dev \
 	libarchive-dev libzstd-dev zlib1g-dev
