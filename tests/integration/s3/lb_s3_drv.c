@@ -132,25 +132,20 @@ h_register(lb_registrar *reg, const struct lb_object_store_methods *m)
 	return 0;
 }
 
-static const lb_host_api host = {sizeof(lb_host_api),
-                                 LB_HOST_API_ABI_MINOR,
-                                 h_log,
-                                 h_set_error,
-                                 h_progress,
-                                 h_cancelled,
-                                 h_deadline_left,
-                                 h_config_get,
-                                 h_strlist_append,
-                                 h_buf_append,
-                                 h_register,
-                                 NULL,
-                                 NULL,
-                                 NULL,
-                                 NULL,
-                                 NULL,
-                                 NULL,
-                                 NULL,
-                                 NULL};
+/* Designated: members this double does not need stay NULL, whatever the SDK minor. */
+static const lb_host_api host = {
+	.struct_size = sizeof(lb_host_api),
+	.abi_minor = LB_HOST_API_ABI_MINOR,
+	.log = h_log,
+	.set_error = h_set_error,
+	.progress = h_progress,
+	.cancelled = h_cancelled,
+	.deadline_left_ms = h_deadline_left,
+	.config_get = h_config_get,
+	.strlist_append = h_strlist_append,
+	.buf_append = h_buf_append,
+	.register_object_store = h_register,
+};
 
 static const char *const names[] = {"OK",        "ERROR",    "ENOTFOUND",    "EEXISTS",  "EINVAL",
                                     "ETIMEDOUT", "ECRASHED", "ECANCELED",    "EPROTO",   "EIO",
