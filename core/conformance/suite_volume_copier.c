@@ -172,6 +172,23 @@ same_tree_at(const char *a, const char *b, char *why, size_t n, int depth)
 		rc = same_tree_at(pa, pb, why, n, depth + 1);
 	}
 	closedir(d);
+	if (rc != 0 || (d = opendir(b)) == NULL)
+		return rc;
+	/* And nothing more: an entry the source does not have means the restore put the tree
+	 * somewhere else (e.g. under its absolute source path). */
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char pa[PATH_MAX];
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(pa, sizeof(pa), "%s/%s", a, e->d_name);
+		if (lstat(pa, &st) < 0) {
+			snprintf(why, n, "%s/%s is in the restore but not in the source", b, e->d_name);
+			rc = -1;
+		}
+	}
+	closedir(d);
 	return rc;
 }
 
