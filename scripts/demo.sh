@@ -92,6 +92,8 @@ cat <<EOT
       prefix: lifeboat             # Velero-compatible layout under <prefix>/backups/...
       config: {region: eu-west-1}
       credentialsFile: ~/.aws/credentials
+  repository:
+    passwordFile: /etc/lifeboat/repo-password   # encrypts volume data copies (fs-copy)
 
   lifeboat --config lifeboat.yaml --kubeconfig ~/.kube/config --context prod \\
       backup create nightly --include-namespaces 'app-*' --ttl 720h
