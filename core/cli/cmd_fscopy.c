@@ -1,11 +1,20 @@
 /* lifeboat fs-copy init|backup|restore|snapshots|forget|prune|check|key|unlock: the fs-copy
- * engine (restic repository format v2) for operators and benchmarks. */
+ * engine (restic repository format v2) for operators and benchmarks, on a local directory
+ * (--repo DIR) or in a storage location under <prefix>/restic/<namespace>/. */
 #include "cli.h"
 #include "commands.h"
 
 #include <lifeboat/fscopy.h>
 
+#include "engine/engine.h"
+#include "rpc/call.h"
+#include "store/location.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "volume/volume.h"
+
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,30 +50,156 @@ read_password_file(const char *path)
 	return strdup(buf);
 }
 
+/* --password-file, else what the volume layer uses (lb_volume_password: the location's
+ * repoPassword / repoPasswordFile, the settings' repository.passwordFile,
+ * $LIFEBOAT_REPO_PASSWORD). @vo is empty for --repo DIR (then only the environment). */
 static char *
-get_password(const char *file, const char *what)
+get_password(const char *file, const lb_volume_opts *vo)
 {
-	const char *env = getenv("LIFEBOAT_REPO_PASSWORD");
-	char *pw;
+	char *pw = NULL;
+	int error;
 
 	if (file) {
 		pw = read_password_file(file);
 		if (!pw)
-			lb_cli_fail("fs-copy: cannot read %s file %s: %s", what, file,
+			lb_cli_fail("fs-copy: cannot read password file %s: %s", file,
 			            strerror(errno));
 		else if (!*pw) {
-			lb_cli_fail("fs-copy: %s file %s is empty", what, file);
+			lb_cli_fail("fs-copy: password file %s is empty", file);
 			free(pw);
 			pw = NULL;
 		}
 		return pw;
 	}
-	if (env && *env)
-		return strdup(env);
-	lb_cli_fail("fs-copy: no repository password: give --password-file FILE or set "
-	            "LIFEBOAT_REPO_PASSWORD (or repoPassword/repoPasswordFile in the storage "
-	            "location's config)");
-	return NULL;
+	if ((error = lb_volume_password(vo, &pw)) < 0) {
+		lb_cli_fail("fs-copy: %s; or give --password-file FILE", lb_error_last(error));
+		return NULL;
+	}
+	return pw;
+}
+
+/* ---- The repository in a storage location: <prefix>/restic/<namespace>/ ---------------- */
+
+/* The fs-copy library's put/get/exists/list/delete table over lb_location_*, one lb_call per
+ * operation (fs-copy calls from its worker, uploader and lock-refresh threads at once). The
+ * engine's message of the last failure is kept for the report, since the library only knows
+ * the code. */
+typedef struct loc_store {
+	lb_location *loc;
+	const char *repo_prefix; /* "restic/<ns>" */
+	int read_only;
+	pthread_mutex_t mu;
+	char msg[1024]; /* the last failure's message from the engine, "" if none */
+} loc_store;
+
+static int
+loc_failed(loc_store *s, int error)
+{
+	if (error < 0) {
+		pthread_mutex_lock(&s->mu);
+		snprintf(s->msg, sizeof(s->msg), "%s", lb_error_last(error));
+		pthread_mutex_unlock(&s->mu);
+	}
+	return error;
+}
+
+/* A ReadOnly location cannot hold restic's lock files; the read commands that take a
+ * non-exclusive lock (check) then run without one, as `restic --no-lock` would. The write
+ * commands are refused before the repository is opened, so nothing else is skipped here. */
+static int
+lock_key_on_read_only(loc_store *s, const char *key)
+{
+	size_t n = strlen(s->repo_prefix);
+
+	return s->read_only && !strncmp(key, s->repo_prefix, n) && !strncmp(key + n, "/locks/", 7);
+}
+
+static int
+loc_put(void *ctx, const char *key, int fd, int64_t size)
+{
+	loc_store *s = ctx;
+	lb_call *call;
+	int error;
+
+	if (lock_key_on_read_only(s, key))
+		return 0;
+	if (!(call = lb_call_new(NULL)))
+		return LB_ENOMEM;
+	error = lb_location_put(s->loc, call, key, fd, size);
+	lb_call_free(call);
+	return loc_failed(s, error);
+}
+
+static int
+loc_get(void *ctx, const char *key, int fd)
+{
+	loc_store *s = ctx;
+	lb_call *call;
+	int error;
+
+	if (!(call = lb_call_new(NULL)))
+		return LB_ENOMEM;
+	error = lb_location_get(s->loc, call, key, fd);
+	lb_call_free(call);
+	return loc_failed(s, error);
+}
+
+static int
+loc_exists(void *ctx, const char *key, int *exists_out)
+{
+	loc_store *s = ctx;
+	lb_call *call;
+	int error;
+
+	if (!(call = lb_call_new(NULL)))
+		return LB_ENOMEM;
+	error = lb_location_exists(s->loc, call, key, exists_out);
+	lb_call_free(call);
+	return loc_failed(s, error);
+}
+
+static int
+loc_list(void *ctx, const char *prefix, int (*add)(void *, const char *), void *list_ctx)
+{
+	loc_store *s = ctx;
+	lb_strlist keys = LB_STRLIST_INIT;
+	lb_call *call;
+	int error;
+
+	if (!(call = lb_call_new(NULL)))
+		return LB_ENOMEM;
+	error = lb_location_list(s->loc, call, prefix, NULL, &keys);
+	lb_call_free(call);
+	for (size_t i = 0; error >= 0 && i < keys.count; i++)
+		error = add(list_ctx, keys.items[i]);
+	lb_strlist_dispose(&keys);
+	return loc_failed(s, error);
+}
+
+static int
+loc_del(void *ctx, const char *key)
+{
+	loc_store *s = ctx;
+	lb_call *call;
+	int error;
+
+	if (lock_key_on_read_only(s, key))
+		return 0;
+	if (!(call = lb_call_new(NULL)))
+		return LB_ENOMEM;
+	error = lb_location_delete(s->loc, call, key);
+	lb_call_free(call);
+	return loc_failed(s, error);
+}
+
+/* The commands that write to the repository (refused on a ReadOnly location). */
+static int
+writes(const char *sub, const fc_opts *o)
+{
+	if (!strcmp(sub, "key"))
+		return o->npos && (!strcmp(o->pos[0], "add") || !strcmp(o->pos[0], "remove"));
+	return !strcmp(sub, "init") || !strcmp(sub, "backup") || !strcmp(sub, "forget") ||
+	       !strcmp(sub, "prune") || !strcmp(sub, "unlock");
 }
 
 static int
@@ -158,23 +293,78 @@ parse(int argc, char **argv, fc_opts *o)
 	return 0;
 }
 
+/* The session of a storage-location repository (unused with --repo DIR). */
+typedef struct fc_session {
+	lb_engine *e;
+	loc_store store;
+	char prefix[512];
+	char where[768]; /* for messages: "storage location 'x', restic/<ns>" */
+	lb_volume_opts vo;
+} fc_session;
+
 static int
-open_backend(fc_opts *o, lb_fscopy_backend **be)
+open_backend(lb_cli *cli, const char *sub, fc_opts *o, fc_session *fs, lb_fscopy_backend **be)
 {
-	int rc;
+	lb_fscopy_store_ops ops;
+	lb_location *loc;
+	int error;
 
 	if (o->repo) {
-		rc = lb_fscopy_backend_local(o->repo, be);
-		if (rc < 0)
+		if (o->location || o->ns)
+			return lb_cli_usage("fs-copy: give either --repo DIR or --storage-location "
+			                    "NAME --namespace NS, not both");
+		if (lb_fscopy_backend_local(o->repo, be) < 0)
 			return lb_cli_fail("fs-copy: %s", lb_fscopy_errmsg());
+		snprintf(fs->where, sizeof(fs->where), "%s", o->repo);
 		return 0;
 	}
-	/* The storage-location layer (core/store) is wired in once its API is available to
-	 * the CLI; until then a repository is addressed with --repo DIR. */
-	return lb_cli_fail("fs-copy: storage location '%s' (namespace '%s'): addressing "
-	                   "repositories through storage locations is not wired yet; use --repo "
-	                   "DIR",
-	                   o->location ? o->location : "default", o->ns ? o->ns : "");
+	if (!o->ns || !*o->ns || strchr(o->ns, '/'))
+		return lb_cli_usage("fs-copy: give --namespace NS (the repository is "
+		                    "<prefix>/restic/NS/ of the storage location; NS has no '/'), "
+		                    "or --repo DIR");
+	if ((error = lb_engine_open(cli, &fs->e)) < 0)
+		return lb_cli_fail("%s", lb_error_last(error));
+	if ((error = lb_engine_location(fs->e, o->location, &loc)) < 0)
+		return lb_cli_fail("storage location %s: %s", o->location ? o->location : "(default)",
+		                   lb_error_last(error));
+	fs->vo.settings = lb_engine_settings(fs->e);
+	fs->vo.location = lb_engine_location_cfg(fs->e, o->location);
+	snprintf(fs->prefix, sizeof(fs->prefix), "restic/%s", o->ns);
+	snprintf(fs->where, sizeof(fs->where), "storage location '%s', %s", lb_location_name(loc),
+	         fs->prefix);
+	if (lb_location_read_only(loc) && writes(sub, o))
+		return lb_cli_fail("fs-copy %s: storage location '%s' is ReadOnly: refusing to write "
+		                   "'%s'",
+		                   sub, lb_location_name(loc), fs->prefix);
+	fs->store.loc = loc;
+	fs->store.repo_prefix = fs->prefix;
+	fs->store.read_only = lb_location_read_only(loc);
+	ops.ctx = &fs->store;
+	ops.put = loc_put;
+	ops.get = loc_get;
+	ops.exists = loc_exists;
+	ops.list = loc_list;
+	ops.del = loc_del;
+	if (lb_fscopy_backend_ops(&ops, fs->prefix, be) < 0)
+		return lb_cli_fail("fs-copy: %s", lb_fscopy_errmsg());
+	return 0;
+}
+
+/* "fs-copy SUB [on WHERE]: <library message>[ (<engine message>)]". */
+static int
+fc_fail(fc_session *fs, const char *sub, const char *sub2)
+{
+	const char *m = lb_fscopy_errmsg();
+	char lm[1024], what[1024];
+
+	pthread_mutex_lock(&fs->store.mu);
+	snprintf(lm, sizeof(lm), "%s", fs->store.msg);
+	pthread_mutex_unlock(&fs->store.mu);
+	snprintf(what, sizeof(what), "fs-copy %s%s%s%s%s", sub, sub2 ? " " : "", sub2 ? sub2 : "",
+	         fs->e ? " on " : "", fs->e ? fs->where : "");
+	if (*lm && !strstr(m, lm))
+		return lb_cli_fail("%s: %s (%s)", what, m, lm);
+	return lb_cli_fail("%s: %s", what, m);
 }
 
 static void
@@ -219,10 +409,26 @@ print_line(void *ctx, const char *msg)
 	printf("%s\n", msg);
 }
 
+#define FSCOPY_USAGE                                                                               \
+	"usage: lifeboat fs-copy init|backup|restore|snapshots|forget|prune|check|key|unlock\n"     \
+	"         (--storage-location NAME --namespace NS | --repo DIR) [--password-file FILE]\n"  \
+	"  --storage-location NAME  the repository <prefix>/restic/NS/ of that storage location\n" \
+	"                           (default: the default location of lifeboat.yaml)\n"           \
+	"  --namespace NS           required with a storage location\n"                           \
+	"  --repo DIR               a local repository directory instead\n"                       \
+	"  password: --password-file FILE, else the location's repoPassword/repoPasswordFile,\n"  \
+	"  the settings' repository.passwordFile, else $LIFEBOAT_REPO_PASSWORD\n"                \
+	"  backup PATH [--host H] [--tag T] [--parent ID|none] [--threads N] [--compression C]\n" \
+	"  restore SNAPSHOT[:SUBPATH] TARGET | --target DIR [--delete]\n"                         \
+	"  forget [ID...] [--keep-last N] [--keep-daily N] ... [--dry-run] [--prune]\n"           \
+	"  check [--read-data]   key list | add --new-password-file F | remove ID\n"              \
+	"  unlock [--remove-all]   (write commands are refused on a ReadOnly location)"
+
 int
 lb_cmd_fscopy(lb_cli *cli)
 {
 	fc_opts o;
+	fc_session fs;
 	lb_fscopy_backend *be = NULL;
 	lb_fscopy_repo *r = NULL;
 	const char *sub;
@@ -230,34 +436,36 @@ lb_cmd_fscopy(lb_cli *cli)
 	int rc, ret = LB_EXIT_FAIL;
 
 	memset(&o, 0, sizeof(o));
-	if (cli->argc < 2)
-		return lb_cli_usage("fs-copy: usage: lifeboat fs-copy init|backup|restore|snapshots|"
-		                    "forget|prune|check|key|unlock [--repo DIR] "
-		                    "[--password-file FILE] ...");
+	memset(&fs, 0, sizeof(fs));
+	if (cli->argc < 2 || !strcmp(cli->argv[1], "--help") || !strcmp(cli->argv[1], "-h"))
+		return lb_cli_usage("fs-copy: " FSCOPY_USAGE);
 	sub = cli->argv[1];
 	rc = parse(cli->argc - 2, cli->argv + 2, &o);
 	if (rc)
 		return rc;
-	if (open_backend(&o, &be) != 0)
-		return LB_EXIT_FAIL;
-	pw = get_password(o.password_file, "password");
+	pthread_mutex_init(&fs.store.mu, NULL);
+	fs.vo = (lb_volume_opts) LB_VOLUME_OPTS_INIT;
+	if ((rc = open_backend(cli, sub, &o, &fs, &be)) != 0) {
+		ret = rc;
+		goto done;
+	}
+	pw = get_password(o.password_file, &fs.vo);
 	if (!pw)
 		goto done;
 	if (!strcmp(sub, "init")) {
 		lb_fscopy_kdf kdf = {o.kdf_n, o.kdf_r, o.kdf_p};
 		rc = lb_fscopy_init(be, pw, &kdf, &r);
 		if (rc < 0) {
-			lb_cli_fail("fs-copy init: %s", lb_fscopy_errmsg());
+			fc_fail(&fs, "init", NULL);
 			goto done;
 		}
-		printf("created repository %.10s at %s\n", lb_fscopy_repo_id(r),
-		       o.repo ? o.repo : "");
+		printf("created repository %.10s at %s\n", lb_fscopy_repo_id(r), fs.where);
 		ret = LB_EXIT_OK;
 		goto done;
 	}
 	rc = lb_fscopy_open(be, pw, &r);
 	if (rc < 0) {
-		lb_cli_fail("fs-copy %s: %s", sub, lb_fscopy_errmsg());
+		fc_fail(&fs, sub, NULL);
 		goto done;
 	}
 	if (!o.no_progress && isatty(2))
@@ -294,7 +502,7 @@ lb_cmd_fscopy(lb_cli *cli)
 		if (isatty(2) && !o.no_progress)
 			fputc('\n', stderr);
 		if (rc < 0) {
-			lb_cli_fail("fs-copy backup: %s", lb_fscopy_errmsg());
+			fc_fail(&fs, "backup", NULL);
 			goto done;
 		}
 		printf("snapshot %.8s saved: %lld files (%lld unchanged), %lld dirs, %.1f MiB read, "
@@ -319,7 +527,7 @@ lb_cmd_fscopy(lb_cli *cli)
 		if (isatty(2) && !o.no_progress)
 			fputc('\n', stderr);
 		if (rc < 0) {
-			lb_cli_fail("fs-copy restore: %s", lb_fscopy_errmsg());
+			fc_fail(&fs, "restore", NULL);
 			goto done;
 		}
 		printf("restored %lld entries, %.1f MiB to %s\n", (long long) files,
@@ -328,7 +536,7 @@ lb_cmd_fscopy(lb_cli *cli)
 	} else if (!strcmp(sub, "snapshots")) {
 		rc = lb_fscopy_snapshots(r, print_snap, NULL);
 		if (rc < 0) {
-			lb_cli_fail("fs-copy snapshots: %s", lb_fscopy_errmsg());
+			fc_fail(&fs, "snapshots", NULL);
 			goto done;
 		}
 		ret = LB_EXIT_OK;
@@ -346,7 +554,7 @@ lb_cmd_fscopy(lb_cli *cli)
 		fo.prune = o.prune;
 		rc = lb_fscopy_forget(r, &fo, print_forget, &o.dry_run);
 		if (rc < 0) {
-			lb_cli_fail("fs-copy forget: %s", lb_fscopy_errmsg());
+			fc_fail(&fs, "forget", NULL);
 			goto done;
 		}
 		ret = LB_EXIT_OK;
@@ -354,7 +562,7 @@ lb_cmd_fscopy(lb_cli *cli)
 		int64_t n = 0, bytes = 0;
 		rc = lb_fscopy_prune(r, &n, &bytes);
 		if (rc < 0) {
-			lb_cli_fail("fs-copy prune: %s", lb_fscopy_errmsg());
+			fc_fail(&fs, "prune", NULL);
 			goto done;
 		}
 		printf("removed %lld pack(s), %.1f MiB\n", (long long) n, bytes / 1048576.0);
@@ -363,7 +571,7 @@ lb_cmd_fscopy(lb_cli *cli)
 		int64_t errors = 0;
 		rc = lb_fscopy_check(r, o.read_data, &errors);
 		if (rc < 0) {
-			lb_cli_fail("fs-copy check: %s", lb_fscopy_errmsg());
+			fc_fail(&fs, "check", NULL);
 			goto done;
 		}
 		printf("no errors were found\n");
@@ -396,14 +604,14 @@ lb_cmd_fscopy(lb_cli *cli)
 			goto done;
 		}
 		if (rc < 0) {
-			lb_cli_fail("fs-copy key %s: %s", act, lb_fscopy_errmsg());
+			fc_fail(&fs, "key", act);
 			goto done;
 		}
 		ret = LB_EXIT_OK;
 	} else if (!strcmp(sub, "unlock")) {
 		rc = lb_fscopy_unlock(r, o.remove_all, print_line, NULL);
 		if (rc < 0) {
-			lb_cli_fail("fs-copy unlock: %s", lb_fscopy_errmsg());
+			fc_fail(&fs, "unlock", NULL);
 			goto done;
 		}
 		ret = LB_EXIT_OK;
@@ -413,6 +621,8 @@ lb_cmd_fscopy(lb_cli *cli)
 done:
 	lb_fscopy_close(r);
 	lb_fscopy_backend_free(be);
+	lb_engine_close(fs.e);
+	pthread_mutex_destroy(&fs.store.mu);
 	if (pw) {
 		memset(pw, 0, strlen(pw));
 		free(pw);
