@@ -195,7 +195,8 @@ repository: {passwordFile: $W/pw}
 EOT
   fcl() { "$LB" --config "$W/lifeboat.yaml" fs-copy "$@" --storage-location s3 --no-progress; }
   export RESTIC_PASSWORD_FILE=$W/pw
-  # restic 0.14 on RGW: path-style bucket lookup, the region RGW answers for
+  # restic 0.14 reaches RGW at 127.0.0.1 without options (minio-go uses path-style requests
+  # for an IP endpoint); the options pin path-style and the region for a host-name endpoint.
   rs() { restic -o s3.bucket-lookup=path -o s3.region=us-east-1 "$@"; }
   R1=s3:$S3_ENDPOINT/$BUCKET/$PREFIX/restic/ns1
   R2=s3:$S3_ENDPOINT/$BUCKET/$PREFIX/restic/ns2
