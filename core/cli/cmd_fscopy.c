@@ -325,17 +325,18 @@ open_backend(lb_cli *cli, const char *sub, fc_opts *o, fc_session *fs, lb_fscopy
 	if ((error = lb_engine_open(cli, &fs->e)) < 0)
 		return lb_cli_fail("%s", lb_error_last(error));
 	if ((error = lb_engine_location(fs->e, o->location, &loc)) < 0)
-		return lb_cli_fail("storage location %s: %s", o->location ? o->location : "(default)",
-		                   lb_error_last(error));
+		return lb_cli_fail("storage location %s: %s",
+		                   o->location ? o->location : "(default)", lb_error_last(error));
 	fs->vo.settings = lb_engine_settings(fs->e);
 	fs->vo.location = lb_engine_location_cfg(fs->e, o->location);
 	snprintf(fs->prefix, sizeof(fs->prefix), "restic/%s", o->ns);
 	snprintf(fs->where, sizeof(fs->where), "storage location '%s', %s", lb_location_name(loc),
 	         fs->prefix);
 	if (lb_location_read_only(loc) && writes(sub, o))
-		return lb_cli_fail("fs-copy %s: storage location '%s' is ReadOnly: refusing to write "
-		                   "'%s'",
-		                   sub, lb_location_name(loc), fs->prefix);
+		return lb_cli_fail(
+		    "fs-copy %s: storage location '%s' is ReadOnly: refusing to write "
+		    "'%s'",
+		    sub, lb_location_name(loc), fs->prefix);
 	fs->store.loc = loc;
 	fs->store.repo_prefix = fs->prefix;
 	fs->store.read_only = lb_location_read_only(loc);
@@ -410,18 +411,18 @@ print_line(void *ctx, const char *msg)
 }
 
 #define FSCOPY_USAGE                                                                               \
-	"usage: lifeboat fs-copy init|backup|restore|snapshots|forget|prune|check|key|unlock\n"     \
+	"usage: lifeboat fs-copy init|backup|restore|snapshots|forget|prune|check|key|unlock\n"    \
 	"         (--storage-location NAME --namespace NS | --repo DIR) [--password-file FILE]\n"  \
 	"  --storage-location NAME  the repository <prefix>/restic/NS/ of that storage location\n" \
-	"                           (default: the default location of lifeboat.yaml)\n"           \
-	"  --namespace NS           required with a storage location\n"                           \
-	"  --repo DIR               a local repository directory instead\n"                       \
-	"  password: --password-file FILE, else the location's repoPassword/repoPasswordFile,\n"  \
-	"  the settings' repository.passwordFile, else $LIFEBOAT_REPO_PASSWORD\n"                \
-	"  backup PATH [--host H] [--tag T] [--parent ID|none] [--threads N] [--compression C]\n" \
-	"  restore SNAPSHOT[:SUBPATH] TARGET | --target DIR [--delete]\n"                         \
-	"  forget [ID...] [--keep-last N] [--keep-daily N] ... [--dry-run] [--prune]\n"           \
-	"  check [--read-data]   key list | add --new-password-file F | remove ID\n"              \
+	"                           (default: the default location of lifeboat.yaml)\n"            \
+	"  --namespace NS           required with a storage location\n"                            \
+	"  --repo DIR               a local repository directory instead\n"                        \
+	"  password: --password-file FILE, else the location's repoPassword/repoPasswordFile,\n"   \
+	"  the settings' repository.passwordFile, else $LIFEBOAT_REPO_PASSWORD\n"                  \
+	"  backup PATH [--host H] [--tag T] [--parent ID|none] [--threads N] [--compression C]\n"  \
+	"  restore SNAPSHOT[:SUBPATH] TARGET | --target DIR [--delete]\n"                          \
+	"  forget [ID...] [--keep-last N] [--keep-daily N] ... [--dry-run] [--prune]\n"            \
+	"  check [--read-data]   key list | add --new-password-file F | remove ID\n"               \
 	"  unlock [--remove-all]   (write commands are refused on a ReadOnly location)"
 
 int
@@ -505,11 +506,12 @@ lb_cmd_fscopy(lb_cli *cli)
 			fc_fail(&fs, "backup", NULL);
 			goto done;
 		}
-		printf("snapshot %.8s saved: %lld files (%lld unchanged), %lld dirs, %.1f MiB read, "
-		       "%.1f MiB new (%.1f MiB stored)%s\n",
-		       st.snapshot_id, (long long) st.files, (long long) st.files_unchanged,
-		       (long long) st.dirs, st.bytes_read / 1048576.0, st.bytes_added / 1048576.0,
-		       st.bytes_stored / 1048576.0, st.errors ? ", with read errors" : "");
+		printf(
+		    "snapshot %.8s saved: %lld files (%lld unchanged), %lld dirs, %.1f MiB read, "
+		    "%.1f MiB new (%.1f MiB stored)%s\n",
+		    st.snapshot_id, (long long) st.files, (long long) st.files_unchanged,
+		    (long long) st.dirs, st.bytes_read / 1048576.0, st.bytes_added / 1048576.0,
+		    st.bytes_stored / 1048576.0, st.errors ? ", with read errors" : "");
 		ret = st.errors ? 3 : LB_EXIT_OK;
 	} else if (!strcmp(sub, "restore")) {
 		lb_fscopy_restore_opts ro = {0};
@@ -582,8 +584,8 @@ lb_cmd_fscopy(lb_cli *cli)
 			rc = lb_fscopy_key_list(r, print_key, NULL);
 		} else if (!strcmp(act, "add")) {
 			char id[65];
-			char *npw = o.new_password_file ? read_password_file(o.new_password_file)
-			                                : NULL;
+			char *npw =
+			    o.new_password_file ? read_password_file(o.new_password_file) : NULL;
 			if (!npw || !*npw) {
 				free(npw);
 				ret = lb_cli_usage("fs-copy key add: give --new-password-file FILE "
@@ -600,7 +602,8 @@ lb_cmd_fscopy(lb_cli *cli)
 			if (rc == 0)
 				printf("removed key %s\n", o.pos[1]);
 		} else {
-			ret = lb_cli_usage("fs-copy key: list | add --new-password-file F | remove ID");
+			ret = lb_cli_usage(
+			    "fs-copy key: list | add --new-password-file F | remove ID");
 			goto done;
 		}
 		if (rc < 0) {
