@@ -18,6 +18,7 @@
 #include "archive/gzip.h"
 #include "itemset.h"
 #include "layout.h"
+#include "operations.h"
 #include "record.h"
 #include "results.h"
 #include "util/error.h"
@@ -35,7 +36,10 @@ typedef struct task {
 	char preferred_dir[96];
 } task;
 
+typedef struct run run;
+
 typedef struct action {
+	run *owner;
 	lb_backup_item_action_handle *h;
 	char name[128];
 	lb_applies_to applies;
@@ -46,7 +50,7 @@ typedef struct reslist_entry {
 	lb_strlist names;
 } reslist_entry;
 
-typedef struct run {
+struct run {
 	lb_kube_client *kube;
 	lb_location *loc;
 	const lb_backup_opts *o;
@@ -68,11 +72,13 @@ typedef struct run {
 	size_t nreslist;
 	uint64_t items, copies, listed;
 	int64_t list_us;
-	char *backup_json; /* the record as given to item actions */
+	char *backup_json;   /* the record as given to item actions */
+	char *finalize_json; /* the same in phase Finalizing */
 	int fatal;
 	pthread_mutex_t rbac_mu; /* bindings, listed once on the first service account */
 	cJSON *bindings;         /* [rolebindings..., clusterrolebindings...] with "gr" added */
-} run;
+	lb_item_ops ops;         /* async operations the actions started */
+};
 
 static void blog(run *r, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -285,19 +291,29 @@ backup_sa_bindings(run *r, lb_call *call, const char *ns, const char *name, int 
 	}
 }
 
+/* @finalize: the item is backed up again after its operations (Velero's Finalizing): the
+ * actions see the backup in phase Finalizing and must not start operations. */
 static int
-run_actions(run *r, lb_call *call, const task *t, cJSON **itemp, cJSON **additional_out)
+run_actions(
+    run *r, lb_call *call, const task *t, cJSON **itemp, cJSON **additional_out, int finalize)
 {
 	lb_res_names names;
+	char nsbuf[256];
 	const char *ns = jstr(*itemp, "metadata", "namespace");
 	size_t i;
 
+	/* a copy: an action's updatedItem replaces the object ns pointed into */
+	if (ns) {
+		snprintf(nsbuf, sizeof(nsbuf), "%s", ns);
+		ns = nsbuf;
+	}
 	names_of(t->res, &names);
 	for (i = 0; i < r->nactions; i++) {
 		action *a = &r->actions[i];
 		lb_buf out = LB_BUF_INIT;
 		char *in;
 		cJSON *o, *upd, *add, *it;
+		const char *opid;
 		int error;
 
 		if (!lb_applies_to_match(
@@ -306,7 +322,8 @@ run_actions(run *r, lb_call *call, const task *t, cJSON **itemp, cJSON **additio
 		            cJSON_GetObjectItemCaseSensitive(*itemp, "metadata"), "labels")))
 			continue;
 		in = cJSON_PrintUnformatted(*itemp);
-		error = a->h->m->execute(a->h->self, call, in, r->backup_json, &out);
+		error = a->h->m->execute(a->h->self, call, in,
+		                         finalize ? r->finalize_json : r->backup_json, &out);
 		free(in);
 		if (error < 0) {
 			lb_results_error(&r->results, t->res->namespaced ? ns : NULL,
@@ -330,6 +347,28 @@ run_actions(run *r, lb_call *call, const task *t, cJSON **itemp, cJSON **additio
 		add = cJSON_GetObjectItemCaseSensitive(o, "additionalItems");
 		cJSON_ArrayForEach(it, add)
 		    cJSON_AddItemToArray(*additional_out, cJSON_Duplicate(it, 1));
+		opid = jstr(o, "operationID", NULL);
+		if (opid && *opid && finalize) {
+			lb_results_warning(&r->results, t->res->namespaced ? ns : NULL,
+			                   "backup item action %s started operation %s on %s %s/%s "
+			                   "while finalizing; it is ignored",
+			                   a->name, opid, t->gr, ns ? ns : "",
+			                   jstr(*itemp, "metadata", "name"));
+		} else if (opid && *opid) {
+			/* an async operation (BackupItemAction v2): polled after all items */
+			cJSON *id = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(id, "group", t->res->group);
+			cJSON_AddStringToObject(id, "resource", t->res->name);
+			cJSON_AddStringToObject(id, "namespace", ns ? ns : "");
+			cJSON_AddStringToObject(id, "name", jstr(*itemp, "metadata", "name"));
+			lb_item_ops_add(&r->ops, a->name, a, opid, id,
+			                cJSON_GetObjectItemCaseSensitive(o, "postOperationItems"));
+			blog(r, "info",
+			     "backup item action %s on %s %s/%s started async operation %s",
+			     a->name, t->gr, ns ? ns : "", jstr(*itemp, "metadata", "name"), opid);
+			cJSON_Delete(id);
+		}
 		cJSON_Delete(o);
 	}
 	return 0;
@@ -374,7 +413,8 @@ process_item(run *r, lb_call *call, const task *t, cJSON *listed, int additional
 	set_str(item, "apiVersion", t->api_version);
 	set_str(item, "kind", t->res->kind);
 
-	if (!t->version_dir && r->nactions && (error = run_actions(r, call, t, &item, &more)) < 0) {
+	if (!t->version_dir && r->nactions &&
+	    (error = run_actions(r, call, t, &item, &more, 0)) < 0) {
 		error = 0; /* recorded in results; the item is not backed up (as Velero) */
 		goto done;
 	}
@@ -668,6 +708,7 @@ open_actions(run *r, lb_call *call)
 		lb_buf sel = LB_BUF_INIT;
 
 		snprintf(a->name, sizeof(a->name), "%s", names.items[i]);
+		a->owner = r;
 		if (lb_plugins_open_backup_item_action(r->o->plugins, a->name, NULL, call, &a->h) <
 		    0) {
 			lb_results_error(&r->results, "", "backup item action %s: %s", a->name,
@@ -692,6 +733,241 @@ open_actions(run *r, lb_call *call)
 done:
 	lb_strlist_dispose(&names);
 	return error;
+}
+
+static int
+op_progress(void *ud, lb_item_op *op, char **json_out, char *why, size_t why_size)
+{
+	lb_call *call = ud;
+	action *a = op->handle;
+	lb_buf out = LB_BUF_INIT;
+	int error;
+
+	error = a->h->m->progress(a->h->self, call, op->op_id, a->owner->backup_json, &out);
+	if (error < 0) {
+		snprintf(why, why_size, "%s", lb_call_error_message(call));
+		lb_buf_dispose(&out);
+		return error;
+	}
+	*json_out = strdup(out.ptr ? out.ptr : "{}");
+	lb_buf_dispose(&out);
+	return 0;
+}
+
+static void
+op_cancel(void *ud, lb_item_op *op)
+{
+	lb_call *call = ud;
+	action *a = op->handle;
+
+	if (a->h->m->cancel(a->h->self, call, op->op_id, a->owner->backup_json) < 0)
+		lb_log_warn("cancel operation %s of %s: %s", op->op_id, a->name,
+		            lb_call_error_message(call));
+}
+
+/* Velero's WaitingForPluginOperations: poll the async operations until all are done or
+ * timed out (canceled); each failure is an error of the backup. */
+static void
+wait_operations(run *r, lb_call *call)
+{
+	lb_item_ops_wait_opts wo = {r->o->operation_poll_ms,
+	                            r->o->item_operation_timeout_ms,
+	                            r->o->cancel,
+	                            op_progress,
+	                            op_cancel,
+	                            call};
+	size_t i;
+
+	blog(r, "info", "Backup phase %s: %zu async operation(s)", "WaitingForPluginOperations",
+	     r->ops.n);
+	lb_item_ops_wait(&r->ops, &wo);
+	for (i = 0; i < r->ops.n; i++) {
+		lb_item_op *op = &r->ops.v[i];
+		const char *ns = jstr(op->id, "namespace", NULL);
+
+		if (strcmp(op->phase, LB_OP_FAILED) == 0)
+			lb_results_error(
+			    &r->results, ns && *ns ? ns : NULL,
+			    "async operation %s of backup item action %s on %s %s%s%s: "
+			    "%s",
+			    op->op_id, op->action, jstr(op->id, "resource", NULL), ns ? ns : "",
+			    ns && *ns ? "/" : "", jstr(op->id, "name", NULL), op->error);
+		else
+			blog(r, "info", "async operation %s of %s: %s after %d progress checks",
+			     op->op_id, op->action, op->phase, op->polls);
+	}
+}
+
+/* One tarball entry that replaces (or joins) the written ones. */
+typedef struct final_entry {
+	char path[1200];
+	char *text;
+	int written;
+} final_entry;
+
+typedef struct finalize_ctx {
+	lb_archive_writer *w;
+	final_entry *e;
+	size_t n;
+	int error;
+} finalize_ctx;
+
+static int
+copy_entry(const char *path, const char *data, size_t len, void *ud)
+{
+	finalize_ctx *c = ud;
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->e[i].path, path) == 0) {
+			c->e[i].written = 1;
+			return lb_archive_writer_add(c->w, path, c->e[i].text,
+			                             strlen(c->e[i].text));
+		}
+	return lb_archive_writer_add(c->w, path, data, len);
+}
+
+/* Velero's Finalizing: the postOperationItems of the operations are read again from the
+ * cluster (no actions run: they are done) and replace their entries in the tarball, which
+ * is copied once into @fd_new. */
+static int
+finalize_tarball(run *r, lb_call *call, int fd, int fd_new)
+{
+	finalize_ctx c;
+	size_t i, cap = 0;
+	int error = 0;
+
+	memset(&c, 0, sizeof(c));
+	blog(r, "info", "Backup phase %s", "Finalizing");
+	{
+		cJSON *rec = cJSON_Parse(r->backup_json);
+
+		cJSON_ReplaceItemInObject(cJSON_GetObjectItem(rec, "status"), "phase",
+		                          cJSON_CreateString("Finalizing"));
+		r->finalize_json = cJSON_PrintUnformatted(rec);
+		cJSON_Delete(rec);
+	}
+	for (i = 0; i < r->ops.n; i++) {
+		const cJSON *id;
+
+		cJSON_ArrayForEach(id, r->ops.v[i].post)
+		{
+			const char *group = jstr(id, "group", NULL), *name = jstr(id, "name", NULL);
+			const char *ns = jstr(id, "namespace", NULL);
+			const lb_kube_resource *res = lb_kube_discovery_find(
+			    r->disc, group ? group : "",
+			    jstr(id, "resource", NULL) ? jstr(id, "resource", NULL) : "");
+			lb_kube_gvr gvr;
+			char gr[256], av[128], pref[96];
+			cJSON *obj = NULL;
+			char *text;
+			int k;
+
+			if (!res || !name) {
+				lb_results_warning(
+				    &r->results, ns && *ns ? ns : NULL,
+				    "post-operation item %s %s%s%s of operation %s: "
+				    "the cluster does not serve this resource",
+				    jstr(id, "resource", NULL) ? jstr(id, "resource", NULL) : "?",
+				    ns ? ns : "", ns && *ns ? "/" : "", name ? name : "?",
+				    r->ops.v[i].op_id);
+				continue;
+			}
+			if (!res->namespaced)
+				ns = NULL;
+			gvr = lb_kube_gvr_of(res);
+			if ((error = lb_kube_get(r->kube, &gvr, ns, name, NULL, &obj)) < 0) {
+				lb_results_error(
+				    &r->results, ns,
+				    "post-operation item %s %s%s%s of operation %s: %s", res->name,
+				    ns ? ns : "", ns ? "/" : "", name, r->ops.v[i].op_id,
+				    lb_error_last(error));
+				error = 0;
+				continue;
+			}
+			lb_layout_gr(gr, sizeof(gr), res->group, res->name);
+			snprintf(av, sizeof(av), "%s%s%s", res->group, *res->group ? "/" : "",
+			         res->version);
+			snprintf(pref, sizeof(pref), "%s%s", res->version, LB_PREFERRED_SUFFIX);
+			set_str(obj, "apiVersion", av);
+			set_str(obj, "kind", res->kind);
+			if (r->nactions) {
+				task t;
+				cJSON *more = cJSON_CreateArray();
+
+				memset(&t, 0, sizeof(t));
+				t.res = res;
+				t.gvr = gvr;
+				snprintf(t.gr, sizeof(t.gr), "%s", gr);
+				snprintf(t.api_version, sizeof(t.api_version), "%s", av);
+				run_actions(r, call, &t, &obj, &more,
+				            1); /* errors are in results */
+				cJSON_Delete(more);
+			}
+			text = cJSON_PrintUnformatted(obj);
+			cJSON_Delete(obj);
+			for (k = 0; text && k < 2; k++) {
+				final_entry *e;
+
+				if (c.n == cap) {
+					final_entry *ne =
+					    realloc(c.e, (cap = cap ? cap * 2 : 8) * sizeof(*ne));
+
+					if (!ne)
+						break;
+					c.e = ne;
+				}
+				e = &c.e[c.n];
+				memset(e, 0, sizeof(*e));
+				if (lb_layout_item_path(e->path, sizeof(e->path), gr,
+				                        k ? pref : NULL, ns, name) < 0 ||
+				    !(e->text = strdup(text)))
+					continue;
+				c.n++;
+			}
+			free(text);
+			{
+				char key[1024];
+
+				snprintf(key, sizeof(key), "%s||%s|%s", gr, ns ? ns : "", name);
+				if (lb_itemset_add(&r->seen, key)) { /* new in this backup */
+					reslist_add(r, av, res->kind, ns, name);
+					__atomic_add_fetch(&r->items, 1, __ATOMIC_RELAXED);
+				}
+			}
+			blog(r, "info", "post-operation item %s %s%s%s backed up again", gr,
+			     ns ? ns : "", ns ? "/" : "", name);
+		}
+	}
+	if ((error = lb_archive_writer_open_fd(fd_new, &c.w)) < 0)
+		goto done;
+	lseek(fd, 0, SEEK_SET);
+	if ((error = lb_archive_read_fd(fd, NULL, copy_entry, &c)) < 0)
+		goto done;
+	for (i = 0; i < c.n; i++)
+		if (!c.e[i].written && (error = lb_archive_writer_add(c.w, c.e[i].path, c.e[i].text,
+		                                                      strlen(c.e[i].text))) < 0)
+			goto done;
+	error = lb_archive_writer_finish(c.w);
+done:
+	if (error < 0)
+		lb_results_error(&r->results, "", "finalize the tarball: %s", lb_error_last(error));
+	lb_archive_writer_free(c.w);
+	for (i = 0; i < c.n; i++)
+		free(c.e[i].text);
+	free(c.e);
+	return error;
+}
+
+static int
+has_post_items(run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ops.n; i++)
+		if (r->ops.v[i].post)
+			return 1;
+	return 0;
 }
 
 static void
@@ -851,6 +1127,7 @@ lb_backup_run(lb_kube_client *kube,
 	pthread_mutex_init(&r.rbac_mu, NULL);
 	lb_results_init(&r.results);
 	lb_itemset_init(&r.seen);
+	lb_item_ops_init(&r.ops);
 	co.cancel = o->cancel;
 	co.location = loc;
 	co.task = o->name;
@@ -943,9 +1220,34 @@ lb_backup_run(lb_kube_client *kube,
 	if (o->progress)
 		o->progress(o->progress_ud, r.items, r.listed);
 
+	/* async operations of item actions (Velero's WaitingForPluginOperations) */
+	if (!r.fatal && r.ops.n)
+		wait_operations(&r, call);
+
 	/* the tarball */
 	if (!r.fatal && (error = lb_archive_writer_finish(r.tar)) < 0)
 		r.fatal = error;
+	if (!r.fatal && has_post_items(&r)) {
+		/* Finalizing: post-operation items replace their entries in a new tarball */
+		int fd_new;
+
+		snprintf(tmpl, sizeof(tmpl), "%s/lifeboat-backup-XXXXXX", tmpdir ? tmpdir : "/tmp");
+		fd_new = mkstemp(tmpl);
+		if (fd_new < 0) {
+			r.fatal =
+			    lb_error_errno(errno, "temporary file for the tarball in %s", tmpl);
+			lb_results_error(&r.results, "", "%s", lb_error_last(r.fatal));
+		} else {
+			unlink(tmpl);
+			if ((error = finalize_tarball(&r, call, fd, fd_new)) < 0) {
+				r.fatal = error;
+				close(fd_new);
+			} else {
+				close(fd);
+				fd = fd_new;
+			}
+		}
+	}
 	if (o->cancel && lb_cancel_is_set(o->cancel)) {
 		lb_results_error(&r.results, "", "backup canceled");
 		r.fatal = LB_ECANCELED;
@@ -975,11 +1277,13 @@ lb_backup_run(lb_kube_client *kube,
 		phase = LB_PHASE_FAILED;
 	}
 	free(text);
+	text = lb_item_ops_json(&r.ops, "backup", o->name, uid);
 	if (!r.fatal && (put_gz(&r, call, "-volumesnapshots.json.gz", "[]") < 0 ||
-	                 put_gz(&r, call, "-itemoperations.json.gz", "[]") < 0)) {
+	                 put_gz(&r, call, "-itemoperations.json.gz", text ? text : "[]") < 0)) {
 		lb_results_error(&r.results, "", "%s", lb_error_last(LB_EIO));
 		phase = LB_PHASE_FAILED;
 	}
+	free(text);
 	text = lb_results_print(&r.results);
 	put_gz(&r, call, "-results.gz", text);
 	free(text);
@@ -1037,6 +1341,7 @@ done:
 		close(fd);
 	free(r.tasks);
 	free(r.backup_json);
+	free(r.finalize_json);
 	cJSON_Delete(record);
 	cJSON_Delete(version);
 	lb_kube_discovery_free(r.disc);
@@ -1045,6 +1350,7 @@ done:
 	lb_res_filter_dispose(&r.res);
 	lb_ns_filter_dispose(&r.ns);
 	lb_itemset_dispose(&r.seen);
+	lb_item_ops_dispose(&r.ops);
 	lb_results_dispose(&r.results);
 	lb_buf_dispose(&r.log);
 	pthread_mutex_destroy(&r.mu);

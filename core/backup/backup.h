@@ -22,13 +22,15 @@ typedef struct lb_backup_opts {
 	const char *exclude_namespaces;
 	const char *include_resources; /* csv: plural, singular, short, kind, x.group, "*" */
 	const char *exclude_resources;
-	const char *selector;       /* label selector text */
-	lb_cluster_mode cluster;    /* --include-cluster-resources */
-	int64_t ttl_ms;             /* 0: 720h */
-	int workers;                /* 0: 4 */
-	int preferred_only;         /* 1: skip the copies in non-preferred versions */
-	lb_plugin_manager *plugins; /* NULL: no item actions */
-	lb_cancel *cancel;          /* may be NULL */
+	const char *selector;              /* label selector text */
+	lb_cluster_mode cluster;           /* --include-cluster-resources */
+	int64_t ttl_ms;                    /* 0: 720h */
+	int workers;                       /* 0: 4 */
+	int preferred_only;                /* 1: skip the copies in non-preferred versions */
+	lb_plugin_manager *plugins;        /* NULL: no item actions */
+	lb_cancel *cancel;                 /* may be NULL */
+	int64_t item_operation_timeout_ms; /* async operations of item actions; 0: 4 h */
+	int64_t operation_poll_ms;         /* their progress; 0: 10 s (Velero) */
 	lb_backup_progress_fn progress;
 	void *progress_ud;
 } lb_backup_opts;

@@ -140,6 +140,14 @@ backup_create(lb_cli *cli)
 		else if ((v = lb_cli_flag(cli, &i, "--ttl", &missing))) {
 			if (lb_duration_parse(v, &o.ttl_ms) < 0)
 				return lb_cli_usage("--ttl: %s", lb_error_last(LB_EINVAL));
+		} else if ((v = lb_cli_flag(cli, &i, "--item-operation-timeout", &missing))) {
+			if (lb_duration_parse(v, &o.item_operation_timeout_ms) < 0)
+				return lb_cli_usage("--item-operation-timeout: %s",
+				                    lb_error_last(LB_EINVAL));
+		} else if ((v = lb_cli_flag(cli, &i, "--item-operation-poll-interval", &missing))) {
+			if (lb_duration_parse(v, &o.operation_poll_ms) < 0)
+				return lb_cli_usage("--item-operation-poll-interval: %s",
+				                    lb_error_last(LB_EINVAL));
 		} else if ((v = lb_cli_flag(cli, &i, "--workers", &missing)))
 			o.workers = atoi(v);
 		else if ((v = lb_cli_flag(cli, &i, "--client-qps", &missing)))
@@ -169,11 +177,13 @@ backup_create(lb_cli *cli)
 	if (missing)
 		return lb_cli_usage("backup create: %s needs a value", cli->argv[i]);
 	if (!o.name)
-		return lb_cli_usage("usage: lifeboat backup create NAME [--include-namespaces a,b] "
-		                    "[--exclude-namespaces x] [--include-resources r] "
-		                    "[--exclude-resources r] [--selector k=v] "
-		                    "[--include-cluster-resources auto|true|false] "
-		                    "[--storage-location L] [--ttl 720h] [--wait]");
+		return lb_cli_usage(
+		    "usage: lifeboat backup create NAME [--include-namespaces a,b] "
+		    "[--exclude-namespaces x] [--include-resources r] "
+		    "[--exclude-resources r] [--selector k=v] "
+		    "[--include-cluster-resources auto|true|false] "
+		    "[--storage-location L] [--ttl 720h] [--item-operation-timeout 4h] "
+		    "[--item-operation-poll-interval 10s] [--wait]");
 	if (open_location(cli, loc_name, &e, &loc) != 0)
 		goto done;
 	kopts.kubeconfig = cli->kubeconfig;
@@ -364,6 +374,55 @@ print_result_entries(const char *title, const cJSON *res)
 	    printf("  Namespace %s: %s\n", ns->string, cJSON_GetStringValue(it));
 }
 
+/* Velero's "Item Operations" section of describe --details. */
+static void
+print_operations(const cJSON *ops, const char *action_key)
+{
+	const cJSON *op, *it;
+
+	printf("\n%s Item Operations:\n",
+	       strcmp(action_key, "backupItemAction") ? "Restore" : "Backup");
+	if (!cJSON_GetArraySize(ops))
+		printf("  <none>\n");
+	cJSON_ArrayForEach(op, ops)
+	{
+		const cJSON *spec = cJSON_GetObjectItem(op, "spec"),
+		            *st = cJSON_GetObjectItem(op, "status");
+		const cJSON *id = cJSON_GetObjectItem(spec, "resourceIdentifier");
+		const char *ns = jstr(id, "Namespace", NULL);
+
+		printf("  Operation for %s %s%s%s:\n", jstr(id, "Resource", NULL), ns ? ns : "",
+		       ns && *ns ? "/" : "", jstr(id, "Name", NULL));
+		printf("    Item Action Plugin:  %s\n", jstr(spec, action_key, NULL));
+		printf("    Operation ID:        %s\n", jstr(spec, "operationID", NULL));
+		if (cJSON_GetArraySize(cJSON_GetObjectItem(spec, "postOperationItems"))) {
+			printf("    Items to Update:\n");
+			cJSON_ArrayForEach(it, cJSON_GetObjectItem(spec, "postOperationItems"))
+			{
+				const char *ins = jstr(it, "Namespace", NULL);
+
+				printf("      %s %s%s%s\n", jstr(it, "Resource", NULL),
+				       ins ? ins : "", ins && *ins ? "/" : "",
+				       jstr(it, "Name", NULL));
+			}
+		}
+		printf("    Phase:               %s\n", jstr(st, "phase", NULL));
+		if (jstr(st, "error", NULL))
+			printf("    Operation Error:     %s\n", jstr(st, "error", NULL));
+		if (cJSON_GetObjectItem(st, "nTotal") &&
+		    cJSON_GetObjectItem(st, "nTotal")->valuedouble > 0)
+			printf("    Progress:            %.0f of %.0f complete (%s)\n",
+			       cJSON_GetObjectItem(st, "nCompleted")->valuedouble,
+			       cJSON_GetObjectItem(st, "nTotal")->valuedouble,
+			       jstr(st, "operationUnits", NULL) ? jstr(st, "operationUnits", NULL)
+			                                        : "");
+		if (jstr(st, "description", NULL))
+			printf("    Progress description: %s\n", jstr(st, "description", NULL));
+		printf("    Created:             %s\n", jstr(st, "created", NULL));
+		printf("    Updated:             %s\n", jstr(st, "updated", NULL));
+	}
+}
+
 static int
 backup_describe(lb_cli *cli)
 {
@@ -439,6 +498,13 @@ backup_describe(lb_cli *cli)
 				cJSON_ArrayForEach(it, kind)
 				    printf("    - %s\n", cJSON_GetStringValue(it));
 			}
+			cJSON_Delete(doc);
+		}
+		lb_buf_clear(&buf);
+		lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-itemoperations.json.gz");
+		if (lb_backup_catalog_get_gz(loc, call, key, &buf) == 0 &&
+		    (doc = cJSON_Parse(buf.ptr))) {
+			print_operations(doc, "backupItemAction");
 			cJSON_Delete(doc);
 		}
 		lb_buf_clear(&buf);

@@ -133,8 +133,21 @@ restore_create(lb_cli *cli)
 			kopts.burst = atoi(v);
 		else if ((v = lb_cli_flag(cli, &i, "--from-file", &missing)))
 			o.tarball = v;
-		else if (!strcmp(a, "--preserve-nodeports") ||
-		         !strcmp(a, "--preserve-nodeports=true"))
+		else if ((v = lb_cli_flag(cli, &i, "--item-operation-timeout", &missing))) {
+			if (lb_duration_parse(v, &o.item_operation_timeout_ms) < 0)
+				return lb_cli_usage("--item-operation-timeout: %s",
+				                    lb_error_last(LB_EINVAL));
+		} else if ((v = lb_cli_flag(cli, &i, "--item-operation-poll-interval", &missing))) {
+			if (lb_duration_parse(v, &o.operation_poll_ms) < 0)
+				return lb_cli_usage("--item-operation-poll-interval: %s",
+				                    lb_error_last(LB_EINVAL));
+		} else if ((v = lb_cli_flag(cli, &i, "--additional-items-ready-timeout",
+		                            &missing))) {
+			if (lb_duration_parse(v, &o.additional_items_timeout_ms) < 0)
+				return lb_cli_usage("--additional-items-ready-timeout: %s",
+				                    lb_error_last(LB_EINVAL));
+		} else if (!strcmp(a, "--preserve-nodeports") ||
+		           !strcmp(a, "--preserve-nodeports=true"))
 			o.preserve_nodeports = 1;
 		else if (!strcmp(a, "--preserve-nodeports=false"))
 			o.preserve_nodeports = 0;
@@ -166,7 +179,9 @@ restore_create(lb_cli *cli)
 		    "[--namespace-mappings a:b,...] "
 		    "[--existing-resource-policy none|update] "
 		    "[--restore-status RESOURCES] [--preserve-nodeports] "
-		    "[--resource-modifiers FILE] [--wait]");
+		    "[--resource-modifiers FILE] [--item-operation-timeout 4h] "
+		    "[--item-operation-poll-interval 10s] "
+		    "[--additional-items-ready-timeout 10m] [--wait]");
 	if (policy && strcmp(policy, "none") != 0 && strcmp(policy, "update") != 0)
 		return lb_cli_usage("--existing-resource-policy: \"%s\" is not none or update",
 		                    policy);
@@ -386,6 +401,55 @@ print_entries(const char *title, const cJSON *res)
 	    printf("  Namespace %s: %s\n", ns->string, cJSON_GetStringValue(it));
 }
 
+/* Velero's "Item Operations" section of describe --details. */
+static void
+print_operations(const cJSON *ops, const char *action_key)
+{
+	const cJSON *op, *it;
+
+	printf("\n%s Item Operations:\n",
+	       strcmp(action_key, "backupItemAction") ? "Restore" : "Backup");
+	if (!cJSON_GetArraySize(ops))
+		printf("  <none>\n");
+	cJSON_ArrayForEach(op, ops)
+	{
+		const cJSON *spec = cJSON_GetObjectItem(op, "spec"),
+		            *st = cJSON_GetObjectItem(op, "status");
+		const cJSON *id = cJSON_GetObjectItem(spec, "resourceIdentifier");
+		const char *ns = jstr(id, "Namespace", NULL);
+
+		printf("  Operation for %s %s%s%s:\n", jstr(id, "Resource", NULL), ns ? ns : "",
+		       ns && *ns ? "/" : "", jstr(id, "Name", NULL));
+		printf("    Item Action Plugin:  %s\n", jstr(spec, action_key, NULL));
+		printf("    Operation ID:        %s\n", jstr(spec, "operationID", NULL));
+		if (cJSON_GetArraySize(cJSON_GetObjectItem(spec, "postOperationItems"))) {
+			printf("    Items to Update:\n");
+			cJSON_ArrayForEach(it, cJSON_GetObjectItem(spec, "postOperationItems"))
+			{
+				const char *ins = jstr(it, "Namespace", NULL);
+
+				printf("      %s %s%s%s\n", jstr(it, "Resource", NULL),
+				       ins ? ins : "", ins && *ins ? "/" : "",
+				       jstr(it, "Name", NULL));
+			}
+		}
+		printf("    Phase:               %s\n", jstr(st, "phase", NULL));
+		if (jstr(st, "error", NULL))
+			printf("    Operation Error:     %s\n", jstr(st, "error", NULL));
+		if (cJSON_GetObjectItem(st, "nTotal") &&
+		    cJSON_GetObjectItem(st, "nTotal")->valuedouble > 0)
+			printf("    Progress:            %.0f of %.0f complete (%s)\n",
+			       cJSON_GetObjectItem(st, "nCompleted")->valuedouble,
+			       cJSON_GetObjectItem(st, "nTotal")->valuedouble,
+			       jstr(st, "operationUnits", NULL) ? jstr(st, "operationUnits", NULL)
+			                                        : "");
+		if (jstr(st, "description", NULL))
+			printf("    Progress description: %s\n", jstr(st, "description", NULL));
+		printf("    Created:             %s\n", jstr(st, "created", NULL));
+		printf("    Updated:             %s\n", jstr(st, "updated", NULL));
+	}
+}
+
 static int
 restore_describe_or_logs(lb_cli *cli, int logs)
 {
@@ -464,6 +528,14 @@ restore_describe_or_logs(lb_cli *cli, int logs)
 				cJSON_ArrayForEach(it, kind)
 				    printf("    - %s\n", cJSON_GetStringValue(it));
 			}
+			cJSON_Delete(doc);
+		}
+		lb_buf_clear(&b);
+		lb_layout_restore_key(key, sizeof(key), cli->argv[first],
+		                      "-itemoperations.json.gz");
+		if (lb_backup_catalog_get_gz(loc, call, key, &b) == 0 &&
+		    (doc = cJSON_Parse(b.ptr))) {
+			print_operations(doc, "restoreItemAction");
 			cJSON_Delete(doc);
 		}
 	}

@@ -15,6 +15,7 @@
 #include "backup/catalog.h"
 #include "backup/itemset.h"
 #include "backup/layout.h"
+#include "backup/operations.h"
 #include "backup/record.h"
 #include "backup/results.h"
 #include "contents.h"
@@ -26,7 +27,10 @@
 #include "version.h"
 #include "volume/volume.h" /* volume data */
 
+typedef struct run run;
+
 typedef struct action {
+	run *owner;
 	lb_restore_item_action_handle *h;
 	char name[128];
 	lb_applies_to applies;
@@ -37,7 +41,7 @@ typedef struct reslist_entry {
 	lb_strlist names;
 } reslist_entry;
 
-typedef struct run {
+struct run {
 	lb_kube_client *kube;
 	lb_location *loc;
 	const lb_restore_opts *o;
@@ -57,6 +61,8 @@ typedef struct run {
 	lb_itemset namespaces_done;
 	lb_itemset pvs_restored;
 	lb_itemset classes_seen; /* storage classes looked up: "+name" exists, "-name" not */
+	lb_itemset restored;     /* "gr|source ns|name": restored or claimed (additional items) */
+	lb_item_ops ops;         /* async operations RestoreItemActions started */
 	pthread_mutex_t ns_mu;
 	pthread_mutex_t mu;
 	lb_buf log;
@@ -67,7 +73,7 @@ typedef struct run {
 	uint64_t total, done, created, updated, skipped, failed;
 	int64_t api_us;
 	lb_volume_restore *volume; /* volume data (core/volume) */
-} run;
+};
 
 /* one group-resource being restored by the workers */
 typedef struct batch {
@@ -255,44 +261,180 @@ server_message(int error)
 	return st->message[0] ? st->message : lb_error_last(error);
 }
 
-/* Run the RestoreItemActions that apply. Returns 1 when an action asked to skip. */
+static int restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci, int depth);
+static int prepare_batch(run *r, const lb_content_gr *g, batch *b, int additional);
+
+#define MAX_ADDITIONAL_DEPTH 8
+
+/* Restore an item an action asked for ({"group","resource","namespace","name"}, the
+ * namespace as in the backup) from the backup, through the same path as any item. Returns
+ * 1 when it is in the cluster afterwards. */
 static int
-run_actions(
-    run *r, lb_call *call, const batch *b, cJSON **item, const char *pristine, const char *ns)
+restore_additional(run *r, lb_call *call, const cJSON *id, int depth, const char *asker)
+{
+	const char *group = jstr(id, "group", NULL), *resource = jstr(id, "resource", NULL);
+	const char *ns = jstr(id, "namespace", NULL), *name = jstr(id, "name", NULL);
+	const lb_content_gr *g;
+	const lb_content_item *ci = NULL;
+	char gr[300];
+	batch b;
+	size_t i;
+
+	if (!ns)
+		ns = "";
+	if (!resource || !*resource || !name || !*name) {
+		lb_results_warning(&r->results, *ns ? ns : NULL,
+		                   "%s asked for an additional item without resource and name",
+		                   asker);
+		return 0;
+	}
+	lb_layout_gr(gr, sizeof(gr), group ? group : "", resource);
+	if (depth >= MAX_ADDITIONAL_DEPTH) {
+		lb_results_warning(&r->results, *ns ? ns : NULL,
+		                   "additional item %s %s%s%s asked for by %s: more than %d levels "
+		                   "of additional items; not restored",
+		                   gr, ns, *ns ? "/" : "", name, asker, MAX_ADDITIONAL_DEPTH);
+		return 0;
+	}
+	g = lb_contents_find(r->contents, gr);
+	if (g && prepare_batch(r, g, &b, 1) < 0)
+		return 0;
+	for (i = 0; g && i < b.set->count && !ci; i++)
+		if (strcmp(b.set->items[i].ns, ns) == 0 && strcmp(b.set->items[i].name, name) == 0)
+			ci = &b.set->items[i];
+	if (!ci) {
+		lb_results_warning(&r->results, *ns ? ns : NULL,
+		                   "additional item %s %s%s%s asked for by %s is not in the backup",
+		                   gr, ns, *ns ? "/" : "", name, asker);
+		return 0;
+	}
+	rlog(r, "info", "Restoring additional item %s %s%s%s for %s", gr, ns, *ns ? "/" : "", name,
+	     asker);
+	return restore_one(r, call, &b, ci, depth + 1);
+}
+
+/* Poll the action's AreAdditionalItemsReady until ready or the timeout. */
+static int
+wait_additional(run *r,
+                lb_call *call,
+                action *a,
+                const cJSON *items,
+                int64_t timeout_ms,
+                const char *asker,
+                const char *ns)
+{
+	int64_t poll = r->o->operation_poll_ms > 0 && r->o->operation_poll_ms < 1000
+	                   ? r->o->operation_poll_ms
+	                   : 1000;
+	lb_deadline dl;
+	char *text = cJSON_PrintUnformatted(items), d[32];
+	int ready = 0, error = 0, polls = 0;
+
+	if (timeout_ms <= 0)
+		timeout_ms = r->o->additional_items_timeout_ms > 0
+		                 ? r->o->additional_items_timeout_ms
+		                 : 600000;
+	dl = lb_deadline_in(timeout_ms);
+	rlog(r, "info", "%s: waiting for its additional items to be ready", asker);
+	for (;;) {
+		polls++;
+		error = a->h->m->are_additional_items_ready(a->h->self, call, text, r->restore_json,
+		                                            &ready);
+		if (error < 0) {
+			lb_results_error(&r->results, ns,
+			                 "%s: AreAdditionalItemsReady failed: %s; the item was not "
+			                 "restored",
+			                 asker, lb_call_error_message(call));
+			break;
+		}
+		if (ready)
+			break;
+		if (lb_deadline_passed(dl) || (r->o->cancel && lb_cancel_is_set(r->o->cancel))) {
+			lb_item_ops_format_ms(timeout_ms, d, sizeof(d));
+			lb_results_error(
+			    &r->results, ns,
+			    "%s: timed out after %s waiting for additional items %s to "
+			    "be ready; the item was not restored",
+			    asker, d, text);
+			error = -1;
+			break;
+		}
+		usleep((useconds_t) (poll * 1000));
+	}
+	if (ready)
+		rlog(r, "info", "%s: additional items ready after %d checks", asker, polls);
+	free(text);
+	return error < 0 ? -1 : 0;
+}
+
+/* Run the RestoreItemActions that apply, as Velero's restoreItem does: each may update the
+ * item, start an async operation, skip it, or ask for additional items, restored first
+ * (and waited for when it says so). Returns 1 when an action asked to skip, -1 when the
+ * item must not be created (error recorded). */
+static int
+run_actions(run *r,
+            lb_call *call,
+            const batch *b,
+            cJSON **item,
+            const lb_content_item *ci,
+            const char *ns,
+            int depth)
 {
 	lb_res_names names = {b->res->group, b->res->name, b->res->singular_name, b->res->kind,
 	                      b->res->short_names};
+	char asker[700];
 	size_t i;
 
 	for (i = 0; i < r->nactions; i++) {
 		action *a = &r->actions[i];
 		lb_buf out = LB_BUF_INIT, in = LB_BUF_INIT;
 		char *itext;
-		cJSON *o, *upd;
-		int error, skip;
+		cJSON *o, *upd, *add, *it, *done_items;
+		const char *opid;
+		int error, skip, wait;
+		int64_t wait_ms;
 
 		if (!lb_applies_to_match(
 		        &a->applies, &names, b->res->namespaced ? ns : NULL,
 		        cJSON_GetObjectItemCaseSensitive(
 		            cJSON_GetObjectItemCaseSensitive(*item, "metadata"), "labels")))
 			continue;
+		snprintf(asker, sizeof(asker), "restore item action %s on %s %s%s%s", a->name,
+		         b->gr, ns ? ns : "", ns ? "/" : "", ci->name);
 		itext = cJSON_PrintUnformatted(*item);
 		lb_buf_printf(&in, "{\"item\":%s,\"itemFromBackup\":%s,\"restore\":%s}", itext,
-		              pristine, r->restore_json);
+		              ci->json, r->restore_json);
 		free(itext);
 		error = a->h->m->execute(a->h->self, call, in.ptr, &out);
 		lb_buf_dispose(&in);
 		if (error < 0) {
-			lb_results_error(&r->results, b->res->namespaced ? ns : NULL,
-			                 "restore item action %s on %s %s: %s", a->name, b->gr,
-			                 jstr(*item, "metadata", "name"),
-			                 lb_call_error_message(call));
+			lb_results_error(&r->results, b->res->namespaced ? ns : NULL, "%s: %s",
+			                 asker, lb_call_error_message(call));
 			lb_buf_dispose(&out);
 			return -1;
 		}
 		o = cJSON_Parse(out.ptr ? out.ptr : "{}");
 		lb_buf_dispose(&out);
+		opid = jstr(o, "operationID", NULL);
+		if (opid && *opid) {
+			cJSON *id = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(id, "group", b->res->group);
+			cJSON_AddStringToObject(id, "resource", b->res->name);
+			cJSON_AddStringToObject(id, "namespace", ns ? ns : "");
+			cJSON_AddStringToObject(id, "name", ci->name);
+			lb_item_ops_add(&r->ops, a->name, a, opid, id, NULL);
+			rlog(r, "info", "%s started async operation %s", asker, opid);
+			cJSON_Delete(id);
+		}
 		skip = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "skipRestore"));
+		if (skip) {
+			/* SkipRestore: no further actions, not created, additional items ignored */
+			cJSON_Delete(o);
+			rlog(r, "info", "%s %s%s%s: skipped by restore item action %s", b->gr,
+			     ns ? ns : "", ns ? "/" : "", ci->name, a->name);
+			return 1;
+		}
 		upd = cJSON_DetachItemFromObjectCaseSensitive(o, "updatedItem");
 		if (cJSON_IsObject(upd)) {
 			cJSON_Delete(*item);
@@ -300,11 +442,28 @@ run_actions(
 		} else {
 			cJSON_Delete(upd);
 		}
-		cJSON_Delete(o);
-		if (skip) {
-			rlog(r, "info", "%s: skipped by restore item action %s", b->gr, a->name);
-			return 1;
+		add = cJSON_GetObjectItemCaseSensitive(o, "additionalItems");
+		wait = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "waitForAdditionalItems"));
+		wait_ms = cJSON_IsNumber(
+		              cJSON_GetObjectItemCaseSensitive(o, "additionalItemsReadyTimeoutMs"))
+		              ? (int64_t) cJSON_GetObjectItemCaseSensitive(
+		                    o, "additionalItemsReadyTimeoutMs")
+		                    ->valuedouble
+		              : 0;
+		done_items = cJSON_CreateArray();
+		cJSON_ArrayForEach(it, add)
+		{
+			if (restore_additional(r, call, it, depth, asker))
+				cJSON_AddItemToArray(done_items, cJSON_Duplicate(it, 1));
 		}
+		error = 0;
+		if (wait && cJSON_GetArraySize(done_items) > 0)
+			error = wait_additional(r, call, a, done_items, wait_ms, asker,
+			                        b->res->namespaced ? ns : NULL);
+		cJSON_Delete(done_items);
+		cJSON_Delete(o);
+		if (error < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -439,13 +598,16 @@ check_storage_class(run *r, const char *ns, const char *name, const cJSON *item)
 	                 ns ? ns : "", name, sc);
 }
 
-static void
-restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
+/* Restore one item of the backup. @depth is 0 for items of the batch, n+1 for the
+ * additional items an action asked for while restoring an item of depth n. Returns 1 when
+ * the item is in the cluster afterwards (created, existing, or restored earlier), else 0. */
+static int
+restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci, int depth)
 {
 	cJSON *item = cJSON_Parse(ci->json), *status = NULL, *created = NULL;
 	const char *src_ns = *ci->ns ? ci->ns : NULL, *dst_ns = NULL, *why;
-	char name[256];
-	int error, act;
+	char name[256], key[1024];
+	int error, act, in_cluster = 0;
 	int64_t t0;
 
 	snprintf(name, sizeof(name), "%s", ci->name);
@@ -458,6 +620,10 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 		if (!src_ns || !lb_ns_filter_match(&r->ns, src_ns))
 			goto done;
 		dst_ns = target_ns(r, src_ns);
+	} else if (depth > 0) {
+		/* an additional item: cluster-scoped ones unless explicitly excluded (Velero) */
+		if (r->o->cluster == LB_CLUSTER_FALSE)
+			goto done;
 	} else if (!b->cluster_ok) {
 		/* PVs still follow included PVCs, as Velero does */
 		const char *cns = jstr(cJSON_GetObjectItem(item, "spec"), "claimRef", "namespace");
@@ -466,10 +632,18 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 		    !lb_ns_filter_match(&r->ns, cns))
 			goto done;
 	}
-	if (!lb_label_selector_match(
-	        r->labels,
-	        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(item, "metadata"), "labels")))
+	/* the label selector chooses the items, not the additional items they ask for */
+	if (depth == 0 && !lb_label_selector_match(
+	                      r->labels, cJSON_GetObjectItemCaseSensitive(
+	                                     cJSON_GetObjectItem(item, "metadata"), "labels")))
 		goto done;
+	snprintf(key, sizeof(key), "%s|%s|%s", b->gr, src_ns ? src_ns : "", name);
+	if (!lb_itemset_add(&r->restored, key)) {
+		rlog(r, "info", "%s %s%s%s: already restored (an additional item)", b->gr,
+		     dst_ns ? dst_ns : "", dst_ns ? "/" : "", name);
+		in_cluster = 1;
+		goto done;
+	}
 	__atomic_add_fetch(&r->total, 1, __ATOMIC_RELAXED);
 	if ((why = lb_transform_skip_reason(b->gr, item))) {
 		rlog(r, "info", "Skipping %s %s: %s", b->gr, ci->name, why);
@@ -516,7 +690,7 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 	}
 
 	if (r->nactions) {
-		act = run_actions(r, call, b, &item, ci->json, dst_ns);
+		act = run_actions(r, call, b, &item, ci, dst_ns, depth);
 		if (act != 0) {
 			__atomic_add_fetch(act > 0 ? &r->skipped : &r->failed, 1, __ATOMIC_RELAXED);
 			goto done;
@@ -540,6 +714,7 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 	api_end(r, t0);
 	if (error == LB_EEXISTS) {
 		handle_existing(r, b, dst_ns, name, item);
+		in_cluster = 1;
 		goto done;
 	}
 	if (error < 0) {
@@ -552,13 +727,16 @@ restore_one(run *r, lb_call *call, const batch *b, const lb_content_item *ci)
 	}
 	reslist_add(r, item, dst_ns, name, "created");
 	__atomic_add_fetch(&r->created, 1, __ATOMIC_RELAXED);
+	in_cluster = 1;
 	if (status && !cJSON_IsNull(status) && restore_status_wanted(r, b))
 		restore_status(r, b, dst_ns, name, created, status);
 done:
-	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELAXED);
+	if (depth == 0)
+		__atomic_add_fetch(&r->done, 1, __ATOMIC_RELAXED);
 	cJSON_Delete(item);
 	cJSON_Delete(status);
 	cJSON_Delete(created);
+	return in_cluster;
 }
 
 static void *
@@ -578,7 +756,7 @@ batch_worker(void *arg)
 
 		if (i >= b->set->count || (r->o->cancel && lb_cancel_is_set(r->o->cancel)))
 			break;
-		restore_one(r, call, b, &b->set->items[i]);
+		restore_one(r, call, b, &b->set->items[i], 0);
 		if (r->o->progress && i % 500 == 0)
 			r->o->progress(r->o->progress_ud, r->done, 0);
 	}
@@ -674,66 +852,86 @@ target_versions(run *r, const char *group, const char *resource, const char **ou
 	return n;
 }
 
-static void
-restore_gr(run *r, const lb_content_gr *g)
+/* Choose the version and target resource of @g into @b. Returns 0 when its items are to be
+ * restored. @additional: for an item an action asked for (quiet; Velero also honours the
+ * resource filter there, and the cluster-scoped rule per item). */
+static int
+prepare_batch(run *r, const lb_content_gr *g, batch *b, int additional)
 {
 	char resource[256], group[256];
 	const char *bv[16], *tv[16], *chosen;
 	size_t nb, nt;
-	batch b;
 	lb_res_names names;
 
-	memset(&b, 0, sizeof(b));
-	b.r = r;
-	b.gr = g->gr;
+	memset(b, 0, sizeof(*b));
+	b->r = r;
+	b->gr = g->gr;
 	lb_layout_gr_split(g->gr, resource, sizeof(resource), group, sizeof(group));
 	nb = lb_contents_versions(g, bv, 16);
 	nt = target_versions(r, group, resource, tv, 16);
 	chosen = nb ? lb_restore_choose_version(bv, nb, tv, nt) : NULL;
 	if (!nt) {
-		lb_results_error(&r->results, NULL,
-		                 "%s: the target cluster does not serve this resource; its items "
-		                 "were not restored",
-		                 g->gr);
-		return;
+		if (additional)
+			rlog(r, "warning", "%s: the target cluster does not serve this resource",
+			     g->gr);
+		else
+			lb_results_error(&r->results, NULL,
+			                 "%s: the target cluster does not serve this resource; its "
+			                 "items were not restored",
+			                 g->gr);
+		return -1;
 	}
 	if (!chosen || !nb)
 		chosen = tv[0];
-	b.res = lb_kube_discovery_find_version(r->disc, group, chosen, resource);
-	if (!b.res) {
+	b->res = lb_kube_discovery_find_version(r->disc, group, chosen, resource);
+	if (!b->res) {
 		/* no common version: try the target's preferred with the plain copy */
-		b.res = lb_kube_discovery_find_version(r->disc, group, tv[0], resource);
-		lb_results_warning(&r->results, NULL,
-		                   "%s: the backup has version(s) the target does not serve; "
-		                   "trying %s",
-		                   g->gr, tv[0]);
+		b->res = lb_kube_discovery_find_version(r->disc, group, tv[0], resource);
+		if (!additional)
+			lb_results_warning(&r->results, NULL,
+			                   "%s: the backup has version(s) the target does not "
+			                   "serve; trying %s",
+			                   g->gr, tv[0]);
 		chosen = *g->preferred_version ? g->preferred_version : "";
 	}
-	if (!b.res)
-		return;
-	names.group = b.res->group;
-	names.plural = b.res->name;
-	names.singular = b.res->singular_name;
-	names.kind = b.res->kind;
-	names.short_names = b.res->short_names;
-	if (!lb_res_filter_match(&r->res, &names))
-		return;
-	if (!b.res->namespaced) {
+	if (!b->res)
+		return -1;
+	names.group = b->res->group;
+	names.plural = b->res->name;
+	names.singular = b->res->singular_name;
+	names.kind = b->res->kind;
+	names.short_names = b->res->short_names;
+	if (!lb_res_filter_match(&r->res, &names)) {
+		if (additional)
+			rlog(r, "info",
+			     "%s: not restoring additional items of an excluded resource", g->gr);
+		return -1;
+	}
+	if (!b->res->namespaced && !additional) {
 		int crd = strcmp(g->gr, "customresourcedefinitions.apiextensions.k8s.io") == 0;
 
-		b.cluster_ok = lb_cluster_scoped_included(r->o->cluster, &r->ns, &r->res, &names) ||
-		               (crd && r->o->cluster != LB_CLUSTER_FALSE);
-		if (!b.cluster_ok && strcmp(g->gr, "persistentvolumes") != 0)
-			return;
+		b->cluster_ok =
+		    lb_cluster_scoped_included(r->o->cluster, &r->ns, &r->res, &names) ||
+		    (crd && r->o->cluster != LB_CLUSTER_FALSE);
+		if (!b->cluster_ok && strcmp(g->gr, "persistentvolumes") != 0)
+			return -1;
 	}
-	b.gvr = lb_kube_gvr_of(b.res);
+	b->gvr = lb_kube_gvr_of(b->res);
 	/* the plain copy is the source's preferred version */
-	b.set = strcmp(chosen, g->preferred_version) == 0 || !*g->preferred_version
-	            ? lb_contents_set(g, "")
-	            : lb_contents_set(g, chosen);
-	if (!b.set)
-		b.set = lb_contents_set(g, "");
-	if (!b.set)
+	b->set = strcmp(chosen, g->preferred_version) == 0 || !*g->preferred_version
+	             ? lb_contents_set(g, "")
+	             : lb_contents_set(g, chosen);
+	if (!b->set)
+		b->set = lb_contents_set(g, "");
+	return b->set ? 0 : -1;
+}
+
+static void
+restore_gr(run *r, const lb_content_gr *g)
+{
+	batch b;
+
+	if (prepare_batch(r, g, &b, 0) < 0)
 		return;
 	rlog(r, "info", "Restoring %zu items of %s in version %s", b.set->count, g->gr,
 	     b.res->version);
@@ -764,6 +962,7 @@ open_actions(run *r, lb_call *call)
 		size_t k;
 
 		snprintf(a->name, sizeof(a->name), "%s", names.items[i]);
+		a->owner = r;
 		/* the mapping actions take their map as config, as Velero's take a ConfigMap */
 		if (!strcmp(a->name, "lifeboat.io/change-storage-class"))
 			map = &r->o->storage_classes;
@@ -796,6 +995,71 @@ open_actions(run *r, lb_call *call)
 done:
 	lb_strlist_dispose(&names);
 	return error;
+}
+
+static int
+op_progress(void *ud, lb_item_op *op, char **json_out, char *why, size_t why_size)
+{
+	lb_call *call = ud;
+	action *a = op->handle;
+	run *r = a->owner;
+	lb_buf out = LB_BUF_INIT;
+	int error;
+
+	error = a->h->m->progress(a->h->self, call, op->op_id, r->restore_json, &out);
+	if (error < 0) {
+		snprintf(why, why_size, "%s", lb_call_error_message(call));
+		lb_buf_dispose(&out);
+		return error;
+	}
+	*json_out = strdup(out.ptr ? out.ptr : "{}");
+	lb_buf_dispose(&out);
+	return 0;
+}
+
+static void
+op_cancel(void *ud, lb_item_op *op)
+{
+	lb_call *call = ud;
+	action *a = op->handle;
+
+	if (a->h->m->cancel(a->h->self, call, op->op_id, a->owner->restore_json) < 0)
+		lb_log_warn("cancel operation %s of %s: %s", op->op_id, a->name,
+		            lb_call_error_message(call));
+}
+
+/* Velero's WaitingForPluginOperations: every item is restored; poll the async operations
+ * the actions started until they finish or time out (then they are canceled). */
+static void
+wait_operations(run *r, lb_call *call)
+{
+	lb_item_ops_wait_opts wo = {r->o->operation_poll_ms,
+	                            r->o->item_operation_timeout_ms,
+	                            r->o->cancel,
+	                            op_progress,
+	                            op_cancel,
+	                            call};
+	size_t i;
+
+	rlog(r, "info", "Restore phase %s: %zu async operation(s)", "WaitingForPluginOperations",
+	     r->ops.n);
+	lb_item_ops_wait(&r->ops, &wo);
+	for (i = 0; i < r->ops.n; i++) {
+		lb_item_op *op = &r->ops.v[i];
+		const char *ns = jstr(op->id, "namespace", NULL);
+
+		if (strcmp(op->phase, LB_OP_FAILED) == 0)
+			lb_results_error(
+			    &r->results, ns && *ns ? ns : NULL,
+			    "async operation %s of restore item action %s on %s %s%s%s: "
+			    "%s",
+			    op->op_id, op->action, jstr(op->id, "resource", NULL), ns ? ns : "",
+			    ns && *ns ? "/" : "", jstr(op->id, "name", NULL), op->error);
+		else
+			rlog(r, "info", "async operation %s of %s: %s after %d progress checks",
+			     op->op_id, op->action, op->phase, op->polls);
+	}
+	rlog(r, "info", "Restore phase %s", "Finalizing");
 }
 
 static cJSON *
@@ -900,6 +1164,8 @@ lb_restore_run(lb_kube_client *kube,
 	lb_itemset_init(&r.namespaces_done);
 	lb_itemset_init(&r.pvs_restored);
 	lb_itemset_init(&r.classes_seen);
+	lb_itemset_init(&r.restored);
+	lb_item_ops_init(&r.ops);
 	if (o->name && *o->name) {
 		snprintf(r.name, sizeof(r.name), "%s", o->name);
 	} else {
@@ -1004,6 +1270,8 @@ lb_restore_run(lb_kube_client *kube,
 	}
 
 	lb_volume_restore_end(r.volume); /* volume data */
+	if (r.ops.n)
+		wait_operations(&r, call);
 	phase = fatal               ? LB_PHASE_FAILED
 	        : r.results.nerrors ? LB_PHASE_PARTIALLY_FAILED
 	                            : LB_PHASE_COMPLETED;
@@ -1046,7 +1314,9 @@ lb_restore_run(lb_kube_client *kube,
 		put_gz(&r, call, key, text);
 		free(text);
 		lb_layout_restore_key(key, sizeof(key), r.name, "-itemoperations.json.gz");
-		put_gz(&r, call, key, "[]");
+		text = lb_item_ops_json(&r.ops, "restore", r.name, "");
+		put_gz(&r, call, key, text ? text : "[]");
+		free(text);
 		pthread_mutex_lock(&r.mu);
 		lb_layout_restore_key(key, sizeof(key), r.name, "-logs.gz");
 		put_gz(&r, call, key, r.log.ptr ? r.log.ptr : "");
@@ -1101,6 +1371,8 @@ done:
 	lb_itemset_dispose(&r.namespaces_done);
 	lb_itemset_dispose(&r.pvs_restored);
 	lb_itemset_dispose(&r.classes_seen);
+	lb_itemset_dispose(&r.restored);
+	lb_item_ops_dispose(&r.ops);
 	lb_results_dispose(&r.results);
 	lb_buf_dispose(&r.log);
 	pthread_mutex_destroy(&r.mu);

@@ -34,9 +34,12 @@ typedef struct lb_restore_opts {
 	lb_cluster_mode cluster;
 	lb_strmap storage_classes;
 	lb_strmap images;
-	int workers;                  /* 0: 4 */
-	int64_t crd_ready_timeout_ms; /* 0: 60000 */
-	lb_plugin_manager *plugins;   /* NULL: built-in transforms in-process only */
+	int workers;                         /* 0: 4 */
+	int64_t crd_ready_timeout_ms;        /* 0: 60000 */
+	int64_t additional_items_timeout_ms; /* waitForAdditionalItems without its own; 0: 10 min */
+	int64_t item_operation_timeout_ms;   /* async operations; 0: 4 h (Velero) */
+	int64_t operation_poll_ms;           /* their progress; 0: 10 s (Velero) */
+	lb_plugin_manager *plugins;          /* NULL: built-in transforms in-process only */
 	lb_cancel *cancel;
 	const char *tarball; /* a local tarball instead of the location's (tests) */
 	lb_restore_progress_fn progress;
