@@ -132,6 +132,7 @@ test_service(void **state)
 	                  "\"name\":\"http\",\"port\":80,\"nodePort\":30080},{\"name\":\"m\","
 	                  "\"port\":9,\"nodePort\":31111}]}}";
 	cJSON *o = j(svc);
+	char *text;
 
 	(void) state;
 	lb_transform_service(o, 0);
@@ -140,7 +141,9 @@ test_service(void **state)
 	cJSON_Delete(o);
 	o = j(svc);
 	lb_transform_service(o, 1);
-	assert_non_null(strstr(cJSON_PrintUnformatted(o), "30080"));
+	text = cJSON_PrintUnformatted(o);
+	assert_non_null(strstr(text, "30080"));
+	free(text);
 	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "spec"), "clusterIP"));
 	cJSON_Delete(o);
 	/* explicitly set nodePort (last-applied) survives */
