@@ -1,6 +1,7 @@
 /* `lifeboat backup create|get|describe|logs|download|delete` (core/backup). */
 #include "cli.h"
 #include "commands.h"
+#include "describe.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -16,31 +17,10 @@
 #include "backup/layout.h"
 #include "backup/record.h"
 #include "backup/results.h"
-#include "backup/yaml_print.h"
 #include "engine/engine.h"
 #include "util/error.h"
 #include "volume/volume.h" /* volume data */
 #include "util/time.h"
-
-static const char *
-jstr(const cJSON *o, const char *a, const char *b)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (b)
-		x = cJSON_GetObjectItemCaseSensitive(x, b);
-	return cJSON_GetStringValue(x);
-}
-
-static double
-jnum(const cJSON *o, const char *a, const char *b)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (b)
-		x = cJSON_GetObjectItemCaseSensitive(x, b);
-	return cJSON_IsNumber(x) ? x->valuedouble : 0;
-}
 
 static int
 open_location(lb_cli *cli, const char *name, lb_engine **e, lb_location **loc)
@@ -254,24 +234,6 @@ has_flag(lb_cli *cli, const char *name)
 }
 
 static int
-print_doc(const cJSON *doc, const char *format)
-{
-	if (format && !strcmp(format, "yaml")) {
-		lb_buf b = LB_BUF_INIT;
-
-		lb_json_print_yaml(doc, &b);
-		fputs(b.ptr ? b.ptr : "", stdout);
-		lb_buf_dispose(&b);
-	} else {
-		char *s = cJSON_Print(doc);
-
-		puts(s ? s : "null");
-		free(s);
-	}
-	return LB_EXIT_OK;
-}
-
-static int
 backup_get(lb_cli *cli)
 {
 	lb_engine *e = NULL;
@@ -308,7 +270,7 @@ backup_get(lb_cli *cli)
 			cJSON_AddStringToObject(doc, "kind", "BackupList");
 			cJSON_AddItemReferenceToObject(doc, "items", list);
 		}
-		print_doc(doc, cli->output);
+		lb_describe_print_doc(doc, cli->output);
 		if (doc != cJSON_GetArrayItem(list, 0))
 			cJSON_Delete(doc);
 		rc = LB_EXIT_OK;
@@ -329,14 +291,22 @@ backup_get(lb_cli *cli)
 			free(t);
 			sel = selbuf;
 		}
-		printf(
-		    "%-30s %-16s %-7.0f %-9.0f %-21s %-21s %-16s %s\n", jstr(b, "metadata", "name"),
-		    jstr(b, "status", "phase") ? jstr(b, "status", "phase") : "",
-		    jnum(b, "status", "errors"), jnum(b, "status", "warnings"),
-		    jstr(b, "status", "startTimestamp") ? jstr(b, "status", "startTimestamp") : "",
-		    jstr(b, "status", "expiration") ? jstr(b, "status", "expiration") : "",
-		    jstr(b, "spec", "storageLocation") ? jstr(b, "spec", "storageLocation") : "",
-		    sel);
+		printf("%-30s %-16s %-7.0f %-9.0f %-21s %-21s %-16s %s\n",
+		       lb_describe_str(b, "metadata", "name"),
+		       lb_describe_str(b, "status", "phase") ? lb_describe_str(b, "status", "phase")
+		                                             : "",
+		       lb_describe_num(b, "status", "errors"),
+		       lb_describe_num(b, "status", "warnings"),
+		       lb_describe_str(b, "status", "startTimestamp")
+		           ? lb_describe_str(b, "status", "startTimestamp")
+		           : "",
+		       lb_describe_str(b, "status", "expiration")
+		           ? lb_describe_str(b, "status", "expiration")
+		           : "",
+		       lb_describe_str(b, "spec", "storageLocation")
+		           ? lb_describe_str(b, "spec", "storageLocation")
+		           : "",
+		       sel);
 	}
 	rc = LB_EXIT_OK;
 done:
@@ -360,77 +330,13 @@ print_list(const char *title, const cJSON *spec, const char *key, const char *df
 	printf("\n");
 }
 
-static void
-print_result_entries(const char *title, const cJSON *res)
-{
-	const cJSON *it, *ns;
-
-	printf("%s:\n", title);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "velero"))
-	    printf("  Velero:   %s\n", cJSON_GetStringValue(it));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "cluster"))
-	    printf("  Cluster:  %s\n", cJSON_GetStringValue(it));
-	cJSON_ArrayForEach(ns, cJSON_GetObjectItem(res, "namespaces")) cJSON_ArrayForEach(it, ns)
-	    printf("  Namespace %s: %s\n", ns->string, cJSON_GetStringValue(it));
-}
-
-/* Velero's "Item Operations" section of describe --details. */
-static void
-print_operations(const cJSON *ops, const char *action_key)
-{
-	const cJSON *op, *it;
-
-	printf("\n%s Item Operations:\n",
-	       strcmp(action_key, "backupItemAction") ? "Restore" : "Backup");
-	if (!cJSON_GetArraySize(ops))
-		printf("  <none>\n");
-	cJSON_ArrayForEach(op, ops)
-	{
-		const cJSON *spec = cJSON_GetObjectItem(op, "spec"),
-		            *st = cJSON_GetObjectItem(op, "status");
-		const cJSON *id = cJSON_GetObjectItem(spec, "resourceIdentifier");
-		const char *ns = jstr(id, "Namespace", NULL);
-
-		printf("  Operation for %s %s%s%s:\n", jstr(id, "Resource", NULL), ns ? ns : "",
-		       ns && *ns ? "/" : "", jstr(id, "Name", NULL));
-		printf("    Item Action Plugin:  %s\n", jstr(spec, action_key, NULL));
-		printf("    Operation ID:        %s\n", jstr(spec, "operationID", NULL));
-		if (cJSON_GetArraySize(cJSON_GetObjectItem(spec, "postOperationItems"))) {
-			printf("    Items to Update:\n");
-			cJSON_ArrayForEach(it, cJSON_GetObjectItem(spec, "postOperationItems"))
-			{
-				const char *ins = jstr(it, "Namespace", NULL);
-
-				printf("      %s %s%s%s\n", jstr(it, "Resource", NULL),
-				       ins ? ins : "", ins && *ins ? "/" : "",
-				       jstr(it, "Name", NULL));
-			}
-		}
-		printf("    Phase:               %s\n", jstr(st, "phase", NULL));
-		if (jstr(st, "error", NULL))
-			printf("    Operation Error:     %s\n", jstr(st, "error", NULL));
-		if (cJSON_GetObjectItem(st, "nTotal") &&
-		    cJSON_GetObjectItem(st, "nTotal")->valuedouble > 0)
-			printf("    Progress:            %.0f of %.0f complete (%s)\n",
-			       cJSON_GetObjectItem(st, "nCompleted")->valuedouble,
-			       cJSON_GetObjectItem(st, "nTotal")->valuedouble,
-			       jstr(st, "operationUnits", NULL) ? jstr(st, "operationUnits", NULL)
-			                                        : "");
-		if (jstr(st, "description", NULL))
-			printf("    Progress description: %s\n", jstr(st, "description", NULL));
-		printf("    Created:             %s\n", jstr(st, "created", NULL));
-		printf("    Updated:             %s\n", jstr(st, "updated", NULL));
-	}
-}
-
 static int
 backup_describe(lb_cli *cli)
 {
 	lb_engine *e = NULL;
 	lb_location *loc = NULL;
 	lb_call *call = NULL;
-	cJSON *b = NULL, *spec, *doc;
-	lb_buf buf = LB_BUF_INIT;
+	cJSON *b = NULL, *spec;
 	char key[1024];
 	int first, error, rc = LB_EXIT_FAIL;
 	const char *ln = loc_flag(cli, &first);
@@ -445,11 +351,11 @@ backup_describe(lb_cli *cli)
 		goto done;
 	}
 	spec = cJSON_GetObjectItem(b, "spec");
-	printf("Name:         %s\n", jstr(b, "metadata", "name"));
-	printf("Namespace:    %s\n", jstr(b, "metadata", "namespace"));
-	printf("Phase:        %s\n", jstr(b, "status", "phase"));
-	printf("Errors:       %.0f\n", jnum(b, "status", "errors"));
-	printf("Warnings:     %.0f\n", jnum(b, "status", "warnings"));
+	printf("Name:         %s\n", lb_describe_str(b, "metadata", "name"));
+	printf("Namespace:    %s\n", lb_describe_str(b, "metadata", "namespace"));
+	printf("Phase:        %s\n", lb_describe_str(b, "status", "phase"));
+	printf("Errors:       %.0f\n", lb_describe_num(b, "status", "errors"));
+	printf("Warnings:     %.0f\n", lb_describe_num(b, "status", "warnings"));
 	printf("\nNamespaces:\n");
 	print_list("Included", spec, "includedNamespaces", "*");
 	print_list("Excluded", spec, "excludedNamespaces", "<none>");
@@ -471,55 +377,30 @@ backup_describe(lb_cli *cli)
 	} else {
 		printf("\nLabel selector:  <none>\n");
 	}
-	printf("\nStorage Location:  %s\n", jstr(spec, "storageLocation", NULL));
-	printf("TTL:               %s\n", jstr(spec, "ttl", NULL));
-	printf("Format version:    %s\n", jstr(b, "status", "formatVersion"));
-	printf("\nStarted:    %s\n", jstr(b, "status", "startTimestamp"));
-	printf("Completed:  %s\n", jstr(b, "status", "completionTimestamp")
-	                               ? jstr(b, "status", "completionTimestamp")
+	printf("\nStorage Location:  %s\n", lb_describe_str(spec, "storageLocation", NULL));
+	printf("TTL:               %s\n", lb_describe_str(spec, "ttl", NULL));
+	printf("Format version:    %s\n", lb_describe_str(b, "status", "formatVersion"));
+	printf("\nStarted:    %s\n", lb_describe_str(b, "status", "startTimestamp"));
+	printf("Completed:  %s\n", lb_describe_str(b, "status", "completionTimestamp")
+	                               ? lb_describe_str(b, "status", "completionTimestamp")
 	                               : "<n/a>");
-	printf("Expiration: %s\n", jstr(b, "status", "expiration"));
+	printf("Expiration: %s\n", lb_describe_str(b, "status", "expiration"));
 	printf("\nTotal items to be backed up:  %.0f\n",
-	       jnum(cJSON_GetObjectItem(b, "status"), "progress", "totalItems"));
+	       lb_describe_num(cJSON_GetObjectItem(b, "status"), "progress", "totalItems"));
 	printf("Items backed up:              %.0f\n",
-	       jnum(cJSON_GetObjectItem(b, "status"), "progress", "itemsBackedUp"));
-	if (jstr(b, "status", "failureReason"))
-		printf("Failure reason: %s\n", jstr(b, "status", "failureReason"));
+	       lb_describe_num(cJSON_GetObjectItem(b, "status"), "progress", "itemsBackedUp"));
+	if (lb_describe_str(b, "status", "failureReason"))
+		printf("Failure reason: %s\n", lb_describe_str(b, "status", "failureReason"));
 	if (has_flag(cli, "--details")) {
-		const cJSON *kind, *it;
-
 		lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-resource-list.json.gz");
-		if (lb_backup_catalog_get_gz(loc, call, key, &buf) == 0 &&
-		    (doc = cJSON_Parse(buf.ptr))) {
-			printf("\nResource List:\n");
-			cJSON_ArrayForEach(kind, doc)
-			{
-				printf("  %s:\n", kind->string);
-				cJSON_ArrayForEach(it, kind)
-				    printf("    - %s\n", cJSON_GetStringValue(it));
-			}
-			cJSON_Delete(doc);
-		}
-		lb_buf_clear(&buf);
+		lb_describe_resource_list(loc, call, key);
 		lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-itemoperations.json.gz");
-		if (lb_backup_catalog_get_gz(loc, call, key, &buf) == 0 &&
-		    (doc = cJSON_Parse(buf.ptr))) {
-			print_operations(doc, "backupItemAction");
-			cJSON_Delete(doc);
-		}
-		lb_buf_clear(&buf);
+		lb_describe_operations(loc, call, key, "backupItemAction");
 		lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-results.gz");
-		if (lb_backup_catalog_get_gz(loc, call, key, &buf) == 0 &&
-		    (doc = cJSON_Parse(buf.ptr))) {
-			printf("\n");
-			print_result_entries("Errors", cJSON_GetObjectItem(doc, "errors"));
-			print_result_entries("Warnings", cJSON_GetObjectItem(doc, "warnings"));
-			cJSON_Delete(doc);
-		}
+		lb_describe_results(loc, call, key);
 	}
 	rc = LB_EXIT_OK;
 done:
-	lb_buf_dispose(&buf);
 	cJSON_Delete(b);
 	lb_call_free(call);
 	lb_engine_close(e);

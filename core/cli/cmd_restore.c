@@ -1,6 +1,7 @@
 /* `lifeboat restore create|get|describe|logs` (core/restore). */
 #include "cli.h"
 #include "commands.h"
+#include "describe.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -13,22 +14,11 @@
 #include "backup/catalog.h"
 #include "backup/layout.h"
 #include "backup/record.h"
-#include "backup/yaml_print.h"
 #include "engine/engine.h"
 #include "restore/restore.h"
 #include "util/error.h"
 #include "volume/volume.h" /* volume data */
 #include "util/time.h"
-
-static const char *
-jstr(const cJSON *o, const char *a, const char *b)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (b)
-		x = cJSON_GetObjectItemCaseSensitive(x, b);
-	return cJSON_GetStringValue(x);
-}
 
 /* The restore runs as a task on the engine's queue: it gets the queue's per-task timeout,
  * a record in the state dir (`lifeboat task list`), and cancellation by Ctrl-C or by
@@ -343,21 +333,11 @@ restore_get(lb_cli *cli)
 	}
 	if (cli->output && (!strcmp(cli->output, "json") || !strcmp(cli->output, "yaml"))) {
 		cJSON *doc = cJSON_CreateObject();
-		lb_buf b = LB_BUF_INIT;
-		char *s;
 
 		cJSON_AddStringToObject(doc, "apiVersion", "velero.io/v1");
 		cJSON_AddStringToObject(doc, "kind", "RestoreList");
 		cJSON_AddItemReferenceToObject(doc, "items", list);
-		if (!strcmp(cli->output, "yaml")) {
-			lb_json_print_yaml(doc, &b);
-			fputs(b.ptr ? b.ptr : "", stdout);
-			lb_buf_dispose(&b);
-		} else {
-			s = cJSON_Print(doc);
-			puts(s);
-			free(s);
-		}
+		lb_describe_print_doc(doc, cli->output);
 		cJSON_Delete(doc);
 		rc = LB_EXIT_OK;
 		goto done;
@@ -368,15 +348,15 @@ restore_get(lb_cli *cli)
 	{
 		cJSON *st = cJSON_GetObjectItem(r, "status");
 
-		printf("%-40s %-24s %-16s %-7d %-9d %s\n", jstr(r, "metadata", "name"),
-		       jstr(r, "spec", "backupName"), jstr(r, "status", "phase"),
-		       cJSON_GetObjectItem(st, "errors")
-		           ? cJSON_GetObjectItem(st, "errors")->valueint
-		           : 0,
-		       cJSON_GetObjectItem(st, "warnings")
-		           ? cJSON_GetObjectItem(st, "warnings")->valueint
-		           : 0,
-		       jstr(r, "metadata", "creationTimestamp"));
+		printf(
+		    "%-40s %-24s %-16s %-7d %-9d %s\n", lb_describe_str(r, "metadata", "name"),
+		    lb_describe_str(r, "spec", "backupName"), lb_describe_str(r, "status", "phase"),
+		    cJSON_GetObjectItem(st, "errors") ? cJSON_GetObjectItem(st, "errors")->valueint
+		                                      : 0,
+		    cJSON_GetObjectItem(st, "warnings")
+		        ? cJSON_GetObjectItem(st, "warnings")->valueint
+		        : 0,
+		    lb_describe_str(r, "metadata", "creationTimestamp"));
 	}
 	rc = LB_EXIT_OK;
 done:
@@ -387,69 +367,6 @@ done:
 	return rc;
 }
 
-static void
-print_entries(const char *title, const cJSON *res)
-{
-	const cJSON *it, *ns;
-
-	printf("%s:\n", title);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "velero"))
-	    printf("  Velero:   %s\n", cJSON_GetStringValue(it));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "cluster"))
-	    printf("  Cluster:  %s\n", cJSON_GetStringValue(it));
-	cJSON_ArrayForEach(ns, cJSON_GetObjectItem(res, "namespaces")) cJSON_ArrayForEach(it, ns)
-	    printf("  Namespace %s: %s\n", ns->string, cJSON_GetStringValue(it));
-}
-
-/* Velero's "Item Operations" section of describe --details. */
-static void
-print_operations(const cJSON *ops, const char *action_key)
-{
-	const cJSON *op, *it;
-
-	printf("\n%s Item Operations:\n",
-	       strcmp(action_key, "backupItemAction") ? "Restore" : "Backup");
-	if (!cJSON_GetArraySize(ops))
-		printf("  <none>\n");
-	cJSON_ArrayForEach(op, ops)
-	{
-		const cJSON *spec = cJSON_GetObjectItem(op, "spec"),
-		            *st = cJSON_GetObjectItem(op, "status");
-		const cJSON *id = cJSON_GetObjectItem(spec, "resourceIdentifier");
-		const char *ns = jstr(id, "Namespace", NULL);
-
-		printf("  Operation for %s %s%s%s:\n", jstr(id, "Resource", NULL), ns ? ns : "",
-		       ns && *ns ? "/" : "", jstr(id, "Name", NULL));
-		printf("    Item Action Plugin:  %s\n", jstr(spec, action_key, NULL));
-		printf("    Operation ID:        %s\n", jstr(spec, "operationID", NULL));
-		if (cJSON_GetArraySize(cJSON_GetObjectItem(spec, "postOperationItems"))) {
-			printf("    Items to Update:\n");
-			cJSON_ArrayForEach(it, cJSON_GetObjectItem(spec, "postOperationItems"))
-			{
-				const char *ins = jstr(it, "Namespace", NULL);
-
-				printf("      %s %s%s%s\n", jstr(it, "Resource", NULL),
-				       ins ? ins : "", ins && *ins ? "/" : "",
-				       jstr(it, "Name", NULL));
-			}
-		}
-		printf("    Phase:               %s\n", jstr(st, "phase", NULL));
-		if (jstr(st, "error", NULL))
-			printf("    Operation Error:     %s\n", jstr(st, "error", NULL));
-		if (cJSON_GetObjectItem(st, "nTotal") &&
-		    cJSON_GetObjectItem(st, "nTotal")->valuedouble > 0)
-			printf("    Progress:            %.0f of %.0f complete (%s)\n",
-			       cJSON_GetObjectItem(st, "nCompleted")->valuedouble,
-			       cJSON_GetObjectItem(st, "nTotal")->valuedouble,
-			       jstr(st, "operationUnits", NULL) ? jstr(st, "operationUnits", NULL)
-			                                        : "");
-		if (jstr(st, "description", NULL))
-			printf("    Progress description: %s\n", jstr(st, "description", NULL));
-		printf("    Created:             %s\n", jstr(st, "created", NULL));
-		printf("    Updated:             %s\n", jstr(st, "updated", NULL));
-	}
-}
-
 static int
 restore_describe_or_logs(lb_cli *cli, int logs)
 {
@@ -457,7 +374,7 @@ restore_describe_or_logs(lb_cli *cli, int logs)
 	lb_location *loc = NULL;
 	lb_call *call = NULL;
 	lb_buf b = LB_BUF_INIT;
-	cJSON *r = NULL, *doc, *kind, *it;
+	cJSON *r = NULL, *it;
 	char key[1024];
 	int first, error, rc = LB_EXIT_FAIL, details = 0, i;
 
@@ -485,12 +402,13 @@ restore_describe_or_logs(lb_cli *cli, int logs)
 		lb_cli_fail("%s", lb_error_last(error));
 		goto done;
 	}
-	printf("Name:         %s\n", jstr(r, "metadata", "name"));
-	printf("Phase:        %s\n", jstr(r, "status", "phase"));
-	printf("Backup:       %s\n", jstr(r, "spec", "backupName"));
-	printf("Started:      %s\n", jstr(r, "status", "startTimestamp"));
-	printf("Completed:    %s\n", jstr(r, "status", "completionTimestamp"));
-	printf("Existing resource policy: %s\n", jstr(r, "spec", "existingResourcePolicy"));
+	printf("Name:         %s\n", lb_describe_str(r, "metadata", "name"));
+	printf("Phase:        %s\n", lb_describe_str(r, "status", "phase"));
+	printf("Backup:       %s\n", lb_describe_str(r, "spec", "backupName"));
+	printf("Started:      %s\n", lb_describe_str(r, "status", "startTimestamp"));
+	printf("Completed:    %s\n", lb_describe_str(r, "status", "completionTimestamp"));
+	printf("Existing resource policy: %s\n",
+	       lb_describe_str(r, "spec", "existingResourcePolicy"));
 	if (cJSON_GetObjectItem(cJSON_GetObjectItem(r, "spec"), "namespaceMapping")) {
 		printf("Namespace mappings:");
 		cJSON_ArrayForEach(
@@ -510,34 +428,13 @@ restore_describe_or_logs(lb_cli *cli, int logs)
 		           : 0);
 	}
 	lb_layout_restore_key(key, sizeof(key), cli->argv[first], "-results.gz");
-	if (lb_backup_catalog_get_gz(loc, call, key, &b) == 0 && (doc = cJSON_Parse(b.ptr))) {
-		printf("\n");
-		print_entries("Errors", cJSON_GetObjectItem(doc, "errors"));
-		print_entries("Warnings", cJSON_GetObjectItem(doc, "warnings"));
-		cJSON_Delete(doc);
-	}
+	lb_describe_results(loc, call, key);
 	if (details) {
-		lb_buf_clear(&b);
 		lb_layout_restore_key(key, sizeof(key), cli->argv[first], "-resource-list.json.gz");
-		if (lb_backup_catalog_get_gz(loc, call, key, &b) == 0 &&
-		    (doc = cJSON_Parse(b.ptr))) {
-			printf("\nResource List:\n");
-			cJSON_ArrayForEach(kind, doc)
-			{
-				printf("  %s:\n", kind->string);
-				cJSON_ArrayForEach(it, kind)
-				    printf("    - %s\n", cJSON_GetStringValue(it));
-			}
-			cJSON_Delete(doc);
-		}
-		lb_buf_clear(&b);
+		lb_describe_resource_list(loc, call, key);
 		lb_layout_restore_key(key, sizeof(key), cli->argv[first],
 		                      "-itemoperations.json.gz");
-		if (lb_backup_catalog_get_gz(loc, call, key, &b) == 0 &&
-		    (doc = cJSON_Parse(b.ptr))) {
-			print_operations(doc, "restoreItemAction");
-			cJSON_Delete(doc);
-		}
+		lb_describe_operations(loc, call, key, "restoreItemAction");
 	}
 	rc = LB_EXIT_OK;
 done:
