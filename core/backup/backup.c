@@ -20,6 +20,7 @@
 #include "layout.h"
 #include "operations.h"
 #include "record.h"
+#include "reslist.h"
 #include "results.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -45,11 +46,6 @@ typedef struct action {
 	lb_applies_to applies;
 } action;
 
-typedef struct reslist_entry {
-	char *key; /* "apps/v1/Deployment" */
-	lb_strlist names;
-} reslist_entry;
-
 struct run {
 	lb_kube_client *kube;
 	lb_location *loc;
@@ -66,10 +62,9 @@ struct run {
 	lb_itemset seen;
 	lb_archive_writer *tar;
 	lb_results results;
-	pthread_mutex_t mu; /* log, reslist */
+	pthread_mutex_t mu; /* log */
 	lb_buf log;
-	reslist_entry *reslist;
-	size_t nreslist;
+	lb_reslist reslist;
 	uint64_t items, copies, listed;
 	int64_t list_us;
 	char *backup_json;   /* the record as given to item actions */
@@ -116,31 +111,13 @@ names_of(const lb_kube_resource *res, lb_res_names *n)
 static void
 reslist_add(run *r, const char *api_version, const char *kind, const char *ns, const char *name)
 {
-	char key[256], val[600];
-	size_t i;
+	char val[600];
 
-	snprintf(key, sizeof(key), "%s/%s", api_version, kind);
 	if (ns && *ns)
 		snprintf(val, sizeof(val), "%s/%s", ns, name);
 	else
 		snprintf(val, sizeof(val), "%s", name);
-	pthread_mutex_lock(&r->mu);
-	for (i = 0; i < r->nreslist; i++)
-		if (strcmp(r->reslist[i].key, key) == 0)
-			break;
-	if (i == r->nreslist) {
-		reslist_entry *n = realloc(r->reslist, (r->nreslist + 1) * sizeof(*n));
-
-		if (!n)
-			goto done;
-		r->reslist = n;
-		memset(&n[i], 0, sizeof(n[i]));
-		n[i].key = strdup(key);
-		r->nreslist++;
-	}
-	lb_strlist_add(&r->reslist[i].names, val);
-done:
-	pthread_mutex_unlock(&r->mu);
+	lb_reslist_add(&r->reslist, api_version, kind, val);
 }
 
 static const char *
@@ -654,12 +631,12 @@ add_crds(run *r, lb_call *call)
 	snprintf(t.api_version, sizeof(t.api_version), "%s/%s", crd->group, crd->version);
 	snprintf(t.preferred_dir, sizeof(t.preferred_dir), "%s%s", crd->version,
 	         LB_PREFERRED_SUFFIX);
-	for (i = 0; i < r->nreslist; i++) {
+	for (i = 0; i < r->reslist.n; i++) {
 		char group[256], *slash;
 		const lb_kube_resource *res;
 		cJSON *obj = NULL;
 
-		snprintf(group, sizeof(group), "%s", r->reslist[i].key);
+		snprintf(group, sizeof(group), "%s", r->reslist.v[i].key);
 		slash = strchr(group, '/');
 		if (!slash || !strchr(group, '.'))
 			continue;
@@ -1073,32 +1050,6 @@ done:
 	return error;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-static char *
-reslist_json(run *r)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *s;
-	size_t i, j;
-
-	for (i = 0; i < r->nreslist; i++) {
-		cJSON *a = cJSON_AddArrayToObject(o, r->reslist[i].key);
-
-		qsort(r->reslist[i].names.items, r->reslist[i].names.count, sizeof(char *),
-		      cmp_str);
-		for (j = 0; j < r->reslist[i].names.count; j++)
-			cJSON_AddItemToArray(a, cJSON_CreateString(r->reslist[i].names.items[j]));
-	}
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
-}
-
 int
 lb_backup_run(lb_kube_client *kube,
               lb_location *loc,
@@ -1126,6 +1077,7 @@ lb_backup_run(lb_kube_client *kube,
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_mutex_init(&r.rbac_mu, NULL);
 	lb_results_init(&r.results);
+	lb_reslist_init(&r.reslist);
 	lb_itemset_init(&r.seen);
 	lb_item_ops_init(&r.ops);
 	co.cancel = o->cancel;
@@ -1212,10 +1164,10 @@ lb_backup_run(lb_kube_client *kube,
 	if (!r.fatal)
 		add_crds(&r, call);
 	/* volume data (core/volume): fs-copy and CSI snapshots of the backed-up PVCs */
-	for (i = 0; !r.fatal && i < (int) r.nreslist; i++)
-		if (strcmp(r.reslist[i].key, "v1/PersistentVolumeClaim") == 0)
+	for (i = 0; !r.fatal && i < (int) r.reslist.n; i++)
+		if (strcmp(r.reslist.v[i].key, "v1/PersistentVolumeClaim") == 0)
 			lb_volume_backup(&(lb_volume_backup_in){kube, loc, call, o->name, uid,
-			                                        &r.reslist[i].names, &r.results,
+			                                        &r.reslist.v[i].names, &r.results,
 			                                        &r.log, &r.mu, o->plugins});
 	if (o->progress)
 		o->progress(o->progress_ud, r.items, r.listed);
@@ -1271,7 +1223,7 @@ lb_backup_run(lb_kube_client *kube,
 	                            : LB_PHASE_COMPLETED;
 	blog(&r, "info", "Backup finished with phase %s", phase);
 	/* side files; a failure here fails the backup but never hides it */
-	text = reslist_json(&r);
+	text = lb_reslist_print(&r.reslist);
 	if (!r.fatal && put_gz(&r, call, "-resource-list.json.gz", text) < 0) {
 		lb_results_error(&r.results, "", "%s", lb_error_last(LB_EIO));
 		phase = LB_PHASE_FAILED;
@@ -1331,11 +1283,7 @@ done:
 		lb_applies_to_dispose(&r.actions[i].applies);
 	}
 	free(r.actions);
-	for (i = 0; i < (int) r.nreslist; i++) {
-		free(r.reslist[i].key);
-		lb_strlist_dispose(&r.reslist[i].names);
-	}
-	free(r.reslist);
+	lb_reslist_dispose(&r.reslist);
 	lb_archive_writer_free(r.tar);
 	if (fd >= 0)
 		close(fd);

@@ -17,6 +17,7 @@
 #include "backup/layout.h"
 #include "backup/operations.h"
 #include "backup/record.h"
+#include "backup/reslist.h"
 #include "backup/results.h"
 #include "contents.h"
 #include "modifiers.h"
@@ -35,11 +36,6 @@ typedef struct action {
 	char name[128];
 	lb_applies_to applies;
 } action;
-
-typedef struct reslist_entry {
-	char *key;
-	lb_strlist names;
-} reslist_entry;
 
 struct run {
 	lb_kube_client *kube;
@@ -67,8 +63,7 @@ struct run {
 	pthread_mutex_t mu;
 	lb_buf log;
 	lb_results results;
-	reslist_entry *reslist;
-	size_t nreslist;
+	lb_reslist reslist;
 	char *restore_json;
 	uint64_t total, done, created, updated, skipped, failed;
 	int64_t api_us;
@@ -122,30 +117,11 @@ jstr(const cJSON *o, const char *a, const char *b)
 static void
 reslist_add(run *r, const cJSON *obj, const char *ns, const char *name, const char *what)
 {
-	char key[256], val[700];
-	const char *av = jstr(obj, "apiVersion", NULL), *kind = jstr(obj, "kind", NULL);
-	size_t i;
+	char val[700];
 
-	snprintf(key, sizeof(key), "%s/%s", av ? av : "", kind ? kind : "");
 	snprintf(val, sizeof(val), "%s%s%s(%s)", ns && *ns ? ns : "", ns && *ns ? "/" : "", name,
 	         what);
-	pthread_mutex_lock(&r->mu);
-	for (i = 0; i < r->nreslist; i++)
-		if (strcmp(r->reslist[i].key, key) == 0)
-			break;
-	if (i == r->nreslist) {
-		reslist_entry *n = realloc(r->reslist, (r->nreslist + 1) * sizeof(*n));
-
-		if (!n)
-			goto done;
-		r->reslist = n;
-		memset(&n[i], 0, sizeof(n[i]));
-		n[i].key = strdup(key);
-		r->nreslist++;
-	}
-	lb_strlist_add(&r->reslist[i].names, val);
-done:
-	pthread_mutex_unlock(&r->mu);
+	lb_reslist_add(&r->reslist, jstr(obj, "apiVersion", NULL), jstr(obj, "kind", NULL), val);
 }
 
 int
@@ -1106,12 +1082,6 @@ put_gz(run *r, lb_call *call, const char *key, const char *text)
 }
 
 static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-static int
 fetch_tarball(run *r, lb_call *call, int *fd_out)
 {
 	char key[1024], tmpl[4096];
@@ -1161,6 +1131,7 @@ lb_restore_run(lb_kube_client *kube,
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_mutex_init(&r.ns_mu, NULL);
 	lb_results_init(&r.results);
+	lb_reslist_init(&r.reslist);
 	lb_itemset_init(&r.namespaces_done);
 	lb_itemset_init(&r.pvs_restored);
 	lb_itemset_init(&r.classes_seen);
@@ -1292,20 +1263,7 @@ lb_restore_run(lb_kube_client *kube,
 		cJSON_AddNumberToObject(st, "warnings", (double) r.results.nwarnings);
 
 	if (!lb_location_read_only(loc)) {
-		cJSON *rl = cJSON_CreateObject();
-		size_t k;
-
-		for (i = 0; i < r.nreslist; i++) {
-			cJSON *a = cJSON_AddArrayToObject(rl, r.reslist[i].key);
-
-			qsort(r.reslist[i].names.items, r.reslist[i].names.count, sizeof(char *),
-			      cmp_str);
-			for (k = 0; k < r.reslist[i].names.count; k++)
-				cJSON_AddItemToArray(
-				    a, cJSON_CreateString(r.reslist[i].names.items[k]));
-		}
-		text = cJSON_PrintUnformatted(rl);
-		cJSON_Delete(rl);
+		text = lb_reslist_print(&r.reslist);
 		lb_layout_restore_key(key, sizeof(key), r.name, "-resource-list.json.gz");
 		put_gz(&r, call, key, text);
 		free(text);
@@ -1351,11 +1309,7 @@ done:
 		lb_applies_to_dispose(&r.actions[i].applies);
 	}
 	free(r.actions);
-	for (i = 0; i < r.nreslist; i++) {
-		free(r.reslist[i].key);
-		lb_strlist_dispose(&r.reslist[i].names);
-	}
-	free(r.reslist);
+	lb_reslist_dispose(&r.reslist);
 	free(r.restore_json);
 	cJSON_Delete(record);
 	cJSON_Delete(brec);
