@@ -22,6 +22,7 @@
 #include "record.h"
 #include "reslist.h"
 #include "results.h"
+#include "runlog.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -81,21 +82,11 @@ static void blog(run *r, const char *level, const char *fmt, ...)
 static void
 blog(run *r, const char *level, const char *fmt, ...)
 {
-	char msg[2048], ts[32];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	lb_runlog_vadd(&r->log, &r->mu, "backup", r->o->name, level, fmt, ap);
 	va_end(ap);
-	lb_time_rfc3339(time(NULL), ts, sizeof(ts));
-	pthread_mutex_lock(&r->mu);
-	lb_buf_printf(&r->log, "time=\"%s\" level=%s msg=\"%s\" backup=%s/%s\n", ts, level, msg,
-	              LB_VELERO_NAMESPACE, r->o->name);
-	pthread_mutex_unlock(&r->mu);
-	lb_log_emit(strcmp(level, "error") == 0     ? LB_LOG_ERROR
-	            : strcmp(level, "warning") == 0 ? LB_LOG_WARN
-	                                            : LB_LOG_DEBUG,
-	            NULL, "%s", msg);
 }
 
 static void

@@ -19,6 +19,7 @@
 #include "backup/record.h"
 #include "backup/reslist.h"
 #include "backup/results.h"
+#include "backup/runlog.h"
 #include "contents.h"
 #include "modifiers.h"
 #include "order.h"
@@ -87,21 +88,11 @@ static void rlog(run *r, const char *level, const char *fmt, ...)
 static void
 rlog(run *r, const char *level, const char *fmt, ...)
 {
-	char msg[2048], ts[32];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	lb_runlog_vadd(&r->log, &r->mu, "restore", r->name, level, fmt, ap);
 	va_end(ap);
-	lb_time_rfc3339(time(NULL), ts, sizeof(ts));
-	pthread_mutex_lock(&r->mu);
-	lb_buf_printf(&r->log, "time=\"%s\" level=%s msg=\"%s\" restore=%s/%s\n", ts, level, msg,
-	              LB_VELERO_NAMESPACE, r->name);
-	pthread_mutex_unlock(&r->mu);
-	lb_log_emit(strcmp(level, "error") == 0     ? LB_LOG_ERROR
-	            : strcmp(level, "warning") == 0 ? LB_LOG_WARN
-	                                            : LB_LOG_DEBUG,
-	            NULL, "%s", msg);
 }
 
 static const char *
