@@ -15,7 +15,7 @@
 
 #include "applies_to.h"
 #include "archive/archive.h"
-#include "archive/gzip.h"
+#include "catalog.h"
 #include "itemset.h"
 #include "layout.h"
 #include "operations.h"
@@ -1026,19 +1026,12 @@ make_record(run *r, const char *uid, time_t start, cJSON *version)
 static int
 put_gz(run *r, lb_call *call, const char *suffix, const char *text)
 {
-	lb_buf gz = LB_BUF_INIT;
 	char key[1024];
 	int error;
 
-	if ((error = lb_layout_backup_key(key, sizeof(key), r->o->name, suffix)) < 0 ||
-	    (error = lb_gzip(text, strlen(text), &gz)) < 0)
-		goto done;
-	error = lb_location_put_bytes(r->loc, call, key, gz.ptr, gz.len);
-	if (error < 0)
-		lb_error_set(error, "upload %s: %s", key, lb_call_error_message(call));
-done:
-	lb_buf_dispose(&gz);
-	return error;
+	if ((error = lb_layout_backup_key(key, sizeof(key), r->o->name, suffix)) < 0)
+		return error;
+	return lb_backup_catalog_put_gz(r->loc, call, key, text);
 }
 
 int

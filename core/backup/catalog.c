@@ -111,6 +111,22 @@ done:
 }
 
 int
+lb_backup_catalog_put_gz(lb_location *loc, lb_call *call, const char *key, const char *text)
+{
+	lb_buf gz = LB_BUF_INIT;
+	int error;
+
+	if ((error = lb_gzip(text, strlen(text), &gz)) < 0)
+		goto done;
+	error = lb_location_put_bytes(loc, call, key, gz.ptr, gz.len);
+	if (error < 0)
+		lb_error_set(error, "upload %s: %s", key, lb_call_error_message(call));
+done:
+	lb_buf_dispose(&gz);
+	return error;
+}
+
+int
 lb_backup_catalog_download(lb_location *loc, lb_call *call, const char *name, const char *path)
 {
 	char key[1024], tmp[4200];

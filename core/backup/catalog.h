@@ -16,6 +16,8 @@ int lb_backup_catalog_list(lb_location *loc, lb_call *call, cJSON **records_out)
 int lb_backup_catalog_get(lb_location *loc, lb_call *call, const char *name, cJSON **record_out);
 /* A gzip side file (suffix "-logs.gz", "-results.gz", ...), expanded. */
 int lb_backup_catalog_get_gz(lb_location *loc, lb_call *call, const char *key, lb_buf *out);
+/* Write @text gzipped as the side file @key (a backup's or a restore's). */
+int lb_backup_catalog_put_gz(lb_location *loc, lb_call *call, const char *key, const char *text);
 /* Write the tarball to @path (created, replaced). */
 int lb_backup_catalog_download(lb_location *loc, lb_call *call, const char *name, const char *path);
 /* Remove every object of the backup, the record first (so it stops reading as a backup

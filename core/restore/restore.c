@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive/gzip.h"
 #include "backup/applies_to.h"
 #include "backup/catalog.h"
 #include "backup/itemset.h"
@@ -1064,12 +1063,10 @@ make_record(run *r, time_t start)
 static void
 put_gz(run *r, lb_call *call, const char *key, const char *text)
 {
-	lb_buf gz = LB_BUF_INIT;
+	int error;
 
-	if (lb_gzip(text, strlen(text), &gz) == 0 &&
-	    lb_location_put_bytes(r->loc, call, key, gz.ptr, gz.len) < 0)
-		lb_log_warn("upload %s: %s", key, lb_call_error_message(call));
-	lb_buf_dispose(&gz);
+	if ((error = lb_backup_catalog_put_gz(r->loc, call, key, text)) < 0)
+		lb_log_warn("%s", lb_error_last(error));
 }
 
 static int
