@@ -222,6 +222,43 @@ loc_flag(lb_cli *cli, int *first_arg)
 	return loc;
 }
 
+/* What get, describe, logs, download and delete work on: the engine, the storage location
+ * (--storage-location, else the default) and the backup the first argument names. */
+typedef struct target {
+	lb_engine *e;
+	lb_location *loc;
+	lb_call *call;
+	const char *loc_name;
+	const char *name; /* NULL: no NAME was given */
+} target;
+
+/* Open @t. A missing NAME is a usage error when @usage is given. Returns LB_EXIT_OK, or the
+ * exit status with nothing left open. */
+static int
+target_open(lb_cli *cli, const char *usage, target *t)
+{
+	int first;
+
+	memset(t, 0, sizeof(*t));
+	t->loc_name = loc_flag(cli, &first);
+	t->name = first > 0 ? cli->argv[first] : NULL;
+	if (!t->name && usage)
+		return lb_cli_usage("%s", usage);
+	if (open_location(cli, t->loc_name, &t->e, &t->loc) != 0) {
+		lb_engine_close(t->e);
+		return LB_EXIT_FAIL;
+	}
+	t->call = lb_call_new(NULL);
+	return LB_EXIT_OK;
+}
+
+static void
+target_close(target *t)
+{
+	lb_call_free(t->call);
+	lb_engine_close(t->e);
+}
+
 static int
 has_flag(lb_cli *cli, const char *name)
 {
@@ -236,33 +273,30 @@ has_flag(lb_cli *cli, const char *name)
 static int
 backup_get(lb_cli *cli)
 {
-	lb_engine *e = NULL;
-	lb_location *loc = NULL;
-	lb_call *call = NULL;
+	target t;
 	cJSON *list = NULL, *b;
-	int first, error, rc = LB_EXIT_FAIL;
-	const char *ln = loc_flag(cli, &first);
+	int error, rc;
 
-	if (open_location(cli, ln, &e, &loc) != 0)
-		goto done;
-	call = lb_call_new(NULL);
-	if (first > 0) {
+	if ((rc = target_open(cli, NULL, &t)) != LB_EXIT_OK)
+		return rc;
+	rc = LB_EXIT_FAIL;
+	if (t.name) {
 		cJSON *one = NULL;
 
-		if ((error = lb_backup_catalog_get(loc, call, cli->argv[first], &one)) < 0) {
+		if ((error = lb_backup_catalog_get(t.loc, t.call, t.name, &one)) < 0) {
 			lb_cli_fail("%s", lb_error_last(error));
 			goto done;
 		}
 		list = cJSON_CreateArray();
 		cJSON_AddItemToArray(list, one);
-	} else if ((error = lb_backup_catalog_list(loc, call, &list)) < 0) {
+	} else if ((error = lb_backup_catalog_list(t.loc, t.call, &list)) < 0) {
 		lb_cli_fail("%s", lb_error_last(error));
 		goto done;
 	}
 	if (cli->output && (!strcmp(cli->output, "json") || !strcmp(cli->output, "yaml"))) {
 		cJSON *doc = list;
 
-		if (first > 0)
+		if (t.name)
 			doc = cJSON_GetArrayItem(list, 0);
 		else {
 			doc = cJSON_CreateObject();
@@ -285,10 +319,10 @@ backup_get(lb_cli *cli)
 		cJSON *ls = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "spec"), "labelSelector");
 
 		if (ls) {
-			char *t = cJSON_PrintUnformatted(ls);
+			char *text = cJSON_PrintUnformatted(ls);
 
-			snprintf(selbuf, sizeof(selbuf), "%s", t);
-			free(t);
+			snprintf(selbuf, sizeof(selbuf), "%s", text);
+			free(text);
 			sel = selbuf;
 		}
 		printf("%-30s %-16s %-7.0f %-9.0f %-21s %-21s %-16s %s\n",
@@ -311,8 +345,7 @@ backup_get(lb_cli *cli)
 	rc = LB_EXIT_OK;
 done:
 	cJSON_Delete(list);
-	lb_call_free(call);
-	lb_engine_close(e);
+	target_close(&t);
 	return rc;
 }
 
@@ -333,20 +366,16 @@ print_list(const char *title, const cJSON *spec, const char *key, const char *df
 static int
 backup_describe(lb_cli *cli)
 {
-	lb_engine *e = NULL;
-	lb_location *loc = NULL;
-	lb_call *call = NULL;
+	target t;
 	cJSON *b = NULL, *spec;
 	char key[1024];
-	int first, error, rc = LB_EXIT_FAIL;
-	const char *ln = loc_flag(cli, &first);
+	int error, rc;
 
-	if (first < 0)
-		return lb_cli_usage("usage: lifeboat backup describe NAME [--details]");
-	if (open_location(cli, ln, &e, &loc) != 0)
-		goto done;
-	call = lb_call_new(NULL);
-	if ((error = lb_backup_catalog_get(loc, call, cli->argv[first], &b)) < 0) {
+	if ((rc = target_open(cli, "usage: lifeboat backup describe NAME [--details]", &t)) !=
+	    LB_EXIT_OK)
+		return rc;
+	rc = LB_EXIT_FAIL;
+	if ((error = lb_backup_catalog_get(t.loc, t.call, t.name, &b)) < 0) {
 		lb_cli_fail("%s", lb_error_last(error));
 		goto done;
 	}
@@ -370,10 +399,10 @@ backup_describe(lb_cli *cli)
 		                                                       : "auto");
 	}
 	if (cJSON_GetObjectItem(spec, "labelSelector")) {
-		char *t = cJSON_PrintUnformatted(cJSON_GetObjectItem(spec, "labelSelector"));
+		char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(spec, "labelSelector"));
 
-		printf("\nLabel selector:  %s\n", t);
-		free(t);
+		printf("\nLabel selector:  %s\n", text);
+		free(text);
 	} else {
 		printf("\nLabel selector:  <none>\n");
 	}
@@ -392,121 +421,101 @@ backup_describe(lb_cli *cli)
 	if (lb_describe_str(b, "status", "failureReason"))
 		printf("Failure reason: %s\n", lb_describe_str(b, "status", "failureReason"));
 	if (has_flag(cli, "--details")) {
-		lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-resource-list.json.gz");
-		lb_describe_resource_list(loc, call, key);
-		lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-itemoperations.json.gz");
-		lb_describe_operations(loc, call, key, "backupItemAction");
-		lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-results.gz");
-		lb_describe_results(loc, call, key);
+		lb_layout_backup_key(key, sizeof(key), t.name, "-resource-list.json.gz");
+		lb_describe_resource_list(t.loc, t.call, key);
+		lb_layout_backup_key(key, sizeof(key), t.name, "-itemoperations.json.gz");
+		lb_describe_operations(t.loc, t.call, key, "backupItemAction");
+		lb_layout_backup_key(key, sizeof(key), t.name, "-results.gz");
+		lb_describe_results(t.loc, t.call, key);
 	}
 	rc = LB_EXIT_OK;
 done:
 	cJSON_Delete(b);
-	lb_call_free(call);
-	lb_engine_close(e);
+	target_close(&t);
 	return rc;
 }
 
 static int
 backup_logs(lb_cli *cli)
 {
-	lb_engine *e = NULL;
-	lb_location *loc = NULL;
-	lb_call *call = NULL;
+	target t;
 	lb_buf buf = LB_BUF_INIT;
 	char key[1024];
-	int first, error, rc = LB_EXIT_FAIL;
-	const char *ln = loc_flag(cli, &first);
+	int error, rc;
 
-	if (first < 0)
-		return lb_cli_usage("usage: lifeboat backup logs NAME");
-	if (open_location(cli, ln, &e, &loc) != 0)
-		goto done;
-	call = lb_call_new(NULL);
-	lb_layout_backup_key(key, sizeof(key), cli->argv[first], "-logs.gz");
-	if ((error = lb_backup_catalog_get_gz(loc, call, key, &buf)) < 0) {
-		lb_cli_fail("logs of backup %s: %s", cli->argv[first], lb_error_last(error));
+	if ((rc = target_open(cli, "usage: lifeboat backup logs NAME", &t)) != LB_EXIT_OK)
+		return rc;
+	rc = LB_EXIT_FAIL;
+	lb_layout_backup_key(key, sizeof(key), t.name, "-logs.gz");
+	if ((error = lb_backup_catalog_get_gz(t.loc, t.call, key, &buf)) < 0) {
+		lb_cli_fail("logs of backup %s: %s", t.name, lb_error_last(error));
 		goto done;
 	}
 	fwrite(buf.ptr, 1, buf.len, stdout);
 	rc = LB_EXIT_OK;
 done:
 	lb_buf_dispose(&buf);
-	lb_call_free(call);
-	lb_engine_close(e);
+	target_close(&t);
 	return rc;
 }
 
 static int
 backup_download(lb_cli *cli)
 {
-	lb_engine *e = NULL;
-	lb_location *loc = NULL;
-	lb_call *call = NULL;
+	target t;
 	char path[1024];
-	int first, error, rc = LB_EXIT_FAIL;
-	const char *ln = loc_flag(cli, &first);
+	int error, rc;
 
-	if (first < 0)
-		return lb_cli_usage("usage: lifeboat backup download NAME");
-	if (open_location(cli, ln, &e, &loc) != 0)
-		goto done;
-	call = lb_call_new(NULL);
-	snprintf(path, sizeof(path), "%s-data.tar.gz", cli->argv[first]);
-	if ((error = lb_backup_catalog_download(loc, call, cli->argv[first], path)) < 0) {
+	if ((rc = target_open(cli, "usage: lifeboat backup download NAME", &t)) != LB_EXIT_OK)
+		return rc;
+	rc = LB_EXIT_FAIL;
+	snprintf(path, sizeof(path), "%s-data.tar.gz", t.name);
+	if ((error = lb_backup_catalog_download(t.loc, t.call, t.name, path)) < 0) {
 		lb_cli_fail("%s", lb_error_last(error));
 		goto done;
 	}
-	printf("Backup %s has been successfully downloaded to %s\n", cli->argv[first], path);
+	printf("Backup %s has been successfully downloaded to %s\n", t.name, path);
 	rc = LB_EXIT_OK;
 done:
-	lb_call_free(call);
-	lb_engine_close(e);
+	target_close(&t);
 	return rc;
 }
 
 static int
 backup_delete(lb_cli *cli)
 {
-	lb_engine *e = NULL;
-	lb_location *loc = NULL;
-	lb_call *call = NULL;
-	int first, error, rc = LB_EXIT_FAIL;
-	const char *ln = loc_flag(cli, &first);
+	target t;
+	int error, rc;
 	lb_volume_opts vo = LB_VOLUME_OPTS_INIT;                 /* volume data */
 	lb_volume_delete_in vd = {NULL, NULL, NULL, NULL, NULL}; /* volume data */
 	char vsum[256] = "";                                     /* volume data */
 
-	if (first < 0)
-		return lb_cli_usage("usage: lifeboat backup delete NAME");
-	if (open_location(cli, ln, &e, &loc) != 0)
-		goto done;
-	call = lb_call_new(NULL);
+	if ((rc = target_open(cli, "usage: lifeboat backup delete NAME", &t)) != LB_EXIT_OK)
+		return rc;
+	rc = LB_EXIT_FAIL;
 	/* volume data (core/volume): forget the backup's fs-copy snapshots, delete its CSI ones */
-	vo.settings = lb_engine_settings(e);
-	vo.location = lb_engine_location_cfg(e, ln);
+	vo.settings = lb_engine_settings(t.e);
+	vo.location = lb_engine_location_cfg(t.e, t.loc_name);
 	lb_volume_set_options(&vo);
-	vd.loc = loc;
-	vd.call = call;
-	vd.backup = cli->argv[first];
-	if (lb_engine_kube(e, &vd.kube) < 0)
+	vd.loc = t.loc;
+	vd.call = t.call;
+	vd.backup = t.name;
+	if (lb_engine_kube(t.e, &vd.kube) < 0)
 		vd.kube = NULL; /* then CSI snapshots of the backup cannot be deleted (an error) */
-	if (lb_engine_plugins(e, &vd.plugins) < 0)
+	if (lb_engine_plugins(t.e, &vd.plugins) < 0)
 		vd.plugins = NULL; /* then fs-copy snapshots cannot be forgotten (an error) */
 	if ((error = lb_volume_backup_delete(&vd, vsum, sizeof(vsum))) < 0) {
-		lb_cli_fail("backup %s was not deleted: %s", cli->argv[first],
-		            lb_error_last(error));
+		lb_cli_fail("backup %s was not deleted: %s", t.name, lb_error_last(error));
 		goto done;
 	}
-	if ((error = lb_backup_catalog_delete(loc, call, cli->argv[first])) < 0) {
+	if ((error = lb_backup_catalog_delete(t.loc, t.call, t.name)) < 0) {
 		lb_cli_fail("%s", lb_error_last(error));
 		goto done;
 	}
-	printf("Backup %s deleted (%s).\n", cli->argv[first], vsum); /* volume data */
+	printf("Backup %s deleted (%s).\n", t.name, vsum); /* volume data */
 	rc = LB_EXIT_OK;
 done:
-	lb_call_free(call);
-	lb_engine_close(e);
+	target_close(&t);
 	return rc;
 }
 
