@@ -1,5 +1,7 @@
 /* `lifeboat plugin list [-o json]` and `lifeboat plugin test ...` (core/conformance). */
 #include "cli.h"
+
+#define MAX_W(a, b) ((a) > (b) ? (a) : (b))
 #include "commands.h"
 
 #include <stdlib.h>
@@ -145,17 +147,32 @@ plugin_list(lb_cli *cli)
 		free(text);
 		cJSON_Delete(arr);
 	} else {
-		printf("%-28s %-22s %-5s %-7s %-40s %s\n", "NAME", "KINDS", "SDK", "STATE", "PATH",
-		       "REASON");
-		for (size_t i = 0; i < lb_plugins_count(mgr); i++) {
+		size_t n = lb_plugins_count(mgr);
+		int wname = 4, wkinds = 5, wpath = 4;
+
+		/* Columns as wide as their widest cell, like kubectl's tables. */
+		for (size_t i = 0; i < n; i++) {
 			lb_plugin_info info;
 			lb_buf kinds = LB_BUF_INIT;
 
 			lb_plugins_info(mgr, i, &info);
 			kinds_of(&info, &kinds);
-			printf("%-28s %-22s %-5s %-7s %-40s %s\n", info.name[0] ? info.name : "-",
-			       kinds.ptr, info.sdk[0] ? info.sdk : "-", info.state, info.path,
-			       info.reason);
+			wname = MAX_W(wname, (int) strlen(info.name[0] ? info.name : "-"));
+			wkinds = MAX_W(wkinds, (int) kinds.len);
+			wpath = MAX_W(wpath, (int) strlen(info.path));
+			lb_buf_dispose(&kinds);
+		}
+		printf("%-*s  %-*s  %-5s  %-7s  %-*s  %s\n", wname, "NAME", wkinds, "KINDS", "SDK",
+		       "STATE", wpath, "PATH", "REASON");
+		for (size_t i = 0; i < n; i++) {
+			lb_plugin_info info;
+			lb_buf kinds = LB_BUF_INIT;
+
+			lb_plugins_info(mgr, i, &info);
+			kinds_of(&info, &kinds);
+			printf("%-*s  %-*s  %-5s  %-7s  %-*s  %s\n", wname,
+			       info.name[0] ? info.name : "-", wkinds, kinds.ptr ? kinds.ptr : "-",
+			       info.sdk[0] ? info.sdk : "-", info.state, wpath, info.path, info.reason);
 			lb_buf_dispose(&kinds);
 		}
 	}
