@@ -84,8 +84,8 @@ restore_create(lb_cli *cli)
 	/* Velero's --client-qps/--client-burst; our defaults are higher than the kube
 	 * client's (50/100) because a restore is one create per item */
 	memset(&kopts, 0, sizeof(kopts));
-	kopts.qps = 500;
-	kopts.burst = 1000;
+	kopts.qps = -2; /* unset: the settings' kube.qps/burst (see below) */
+	kopts.burst = -2;
 	for (i = 2; i < cli->argc; i++) {
 		const char *a = cli->argv[i];
 
@@ -187,6 +187,10 @@ restore_create(lb_cli *cli)
 	}
 	kopts.kubeconfig = cli->kubeconfig;
 	kopts.context = cli->context;
+	if (kopts.qps == -2) /* --client-qps overrides the config's kube.qps */
+		kopts.qps = lb_engine_settings(e)->kube_qps;
+	if (kopts.burst == -2)
+		kopts.burst = lb_engine_settings(e)->kube_burst;
 	if ((error = lb_kube_client_new(&kopts, &kube)) < 0) {
 		lb_cli_fail("Kubernetes client: %s", lb_error_last(error));
 		goto done;

@@ -518,8 +518,8 @@ settings_new(const char *source)
 	s->plugin_children = 2;
 	s->queue_workers = 2;
 	s->task_timeout_ms = DEFAULT_TASK_TIMEOUT_MS;
-	s->kube_qps = 200;
-	s->kube_burst = 400;
+	s->kube_qps = 500; /* a restore is one create per item */
+	s->kube_burst = 1000;
 	return s;
 }
 

@@ -65,8 +65,8 @@ typedef struct lb_settings {
 
 	char *repo_password_file; /* fs-copy repository password; may be NULL */
 
-	double kube_qps; /* client-side rate limit for the cluster API (default 200) */
-	int kube_burst;  /* (default 400) */
+	double kube_qps; /* client-side rate limit for the cluster API (default 500) */
+	int kube_burst;  /* (default 1000) */
 } lb_settings;
 
 /* Load @path; NULL loads the embedded defaults (one ReadWrite location "default" on the
