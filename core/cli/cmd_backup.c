@@ -84,20 +84,16 @@ backup_create(lb_cli *cli)
 	lb_backup_summary s;
 	lb_engine *e = NULL;
 	lb_location *loc = NULL;
-	lb_kube_client *kube = NULL;
+	lb_kube_client *kube = NULL; /* the engine's */
 	lb_plugin_manager *mgr = NULL;
 	const char *loc_name = NULL, *v;
 	progress p = {0, 0};
-	lb_kube_options kopts;
+	double qps = 0; /* --client-qps/--client-burst, when given */
+	int burst = 0, have_qps = 0, have_burst = 0;
 	int i, missing = 0, error, rc = LB_EXIT_FAIL;
 	lb_volume_opts vo = LB_VOLUME_OPTS_INIT; /* volume data */
 
 	memset(&o, 0, sizeof(o));
-	/* Velero's --client-qps/--client-burst; our defaults are higher than the kube
-	 * client's (50/100) because a restore is one create per item */
-	memset(&kopts, 0, sizeof(kopts));
-	kopts.qps = -2; /* unset: the settings' kube.qps/burst (see below) */
-	kopts.burst = -2;
 	for (i = 2; i < cli->argc; i++) {
 		const char *a = cli->argv[i];
 
@@ -131,9 +127,9 @@ backup_create(lb_cli *cli)
 		} else if ((v = lb_cli_flag(cli, &i, "--workers", &missing)))
 			o.workers = atoi(v);
 		else if ((v = lb_cli_flag(cli, &i, "--client-qps", &missing)))
-			kopts.qps = atof(v);
+			qps = atof(v), have_qps = 1;
 		else if ((v = lb_cli_flag(cli, &i, "--client-burst", &missing)))
-			kopts.burst = atoi(v);
+			burst = atoi(v), have_burst = 1;
 		else if (!strcmp(a, "--wait") || !strcmp(a, "--wait=true"))
 			p.quiet = 0;
 		else if (!strcmp(a, "--wait=false"))
@@ -166,13 +162,8 @@ backup_create(lb_cli *cli)
 		    "[--item-operation-poll-interval 10s] [--wait]");
 	if (open_location(cli, loc_name, &e, &loc) != 0)
 		goto done;
-	kopts.kubeconfig = cli->kubeconfig;
-	kopts.context = cli->context;
-	if (kopts.qps == -2) /* --client-qps overrides the config's kube.qps */
-		kopts.qps = lb_engine_settings(e)->kube_qps;
-	if (kopts.burst == -2)
-		kopts.burst = lb_engine_settings(e)->kube_burst;
-	if ((error = lb_kube_client_new(&kopts, &kube)) < 0) {
+	lb_engine_set_kube_rate(e, have_qps ? &qps : NULL, have_burst ? &burst : NULL);
+	if ((error = lb_engine_kube(e, &kube)) < 0) {
 		lb_cli_fail("Kubernetes client: %s", lb_error_last(error));
 		goto done;
 	}
@@ -203,7 +194,6 @@ backup_create(lb_cli *cli)
 		printf("Run `lifeboat backup describe %s --details` for details.\n", o.name);
 	rc = strcmp(s.phase, LB_PHASE_COMPLETED) == 0 ? LB_EXIT_OK : LB_EXIT_FAIL;
 done:
-	lb_kube_client_free(kube);
 	lb_engine_close(e);
 	return rc;
 }

@@ -201,6 +201,15 @@ lb_engine_location(lb_engine *e, const char *name, lb_location **out)
 	return 0;
 }
 
+void
+lb_engine_set_kube_rate(lb_engine *e, const double *qps, const int *burst)
+{
+	if (qps)
+		e->settings->kube_qps = *qps;
+	if (burst)
+		e->settings->kube_burst = *burst;
+}
+
 int
 lb_engine_kube(lb_engine *e, lb_kube_client **out)
 {

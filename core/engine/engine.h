@@ -30,8 +30,12 @@ int lb_engine_plugins(lb_engine *e, lb_plugin_manager **out);
 int lb_engine_location(lb_engine *e, const char *name, lb_location **out);
 /* The location's configuration, without opening it. */
 const lb_storage_location_cfg *lb_engine_location_cfg(lb_engine *e, const char *name);
-/* The Kubernetes client for --kubeconfig/--context (once). */
+/* The Kubernetes client for --kubeconfig/--context (once), rate-limited by the settings'
+ * kube.qps/burst. */
 int lb_engine_kube(lb_engine *e, lb_kube_client **out);
+/* Override kube.qps/burst (a command's --client-qps/--client-burst; qps < 0: no limit).
+ * Takes effect only before the first lb_engine_kube(). */
+void lb_engine_set_kube_rate(lb_engine *e, const double *qps, const int *burst);
 
 /* The task queue of this session (workers, timeout and state dir from the settings),
  * created on first use; interrupted tasks found in the state dir are marked so. */
