@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 
 typedef struct open_location {
 	char *name;
@@ -143,24 +144,10 @@ static int
 prepare_embedded_root(const lb_engine *e, const lb_storage_location_cfg *cfg)
 {
 	const char *root = lb_kvlist_get(&cfg->config, "root");
-	char tmp[4096];
 
 	if (cfg->line != 0 || strcmp(e->settings->source, "<embedded defaults>") || !root)
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s", root);
-	for (char *p = tmp + 1;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-				return lb_error_errno(errno, "cannot create the default storage directory %s", tmp);
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
+	return lb_mkdirs(root, 0700);
 }
 
 int

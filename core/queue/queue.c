@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -96,25 +97,6 @@ now_rfc3339(char out[32])
 
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int
-mkdirs(const char *path)
-{
-	char tmp[4096];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-			return lb_error_errno(errno, "cannot create directory %s", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return lb_error_errno(errno, "cannot create directory %s", tmp);
-	return 0;
 }
 
 static cJSON *
@@ -400,7 +382,7 @@ lb_queue_new(const lb_queue_opts *opts, lb_queue **out)
 		char dir[4096];
 
 		snprintf(dir, sizeof(dir), "%s/tasks", opts->state_dir);
-		if ((error = mkdirs(dir)) < 0)
+		if ((error = lb_mkdirs(dir, 0700)) < 0)
 			goto fail;
 		q->state_dir = strdup(dir);
 	}
